@@ -146,7 +146,9 @@ class _Draft:
 def _is_label_like(text: str) -> bool:
     """A line the form would print as a label: it ends like a question or a heading."""
     stripped = text.strip()
-    return len(stripped) > 3 and stripped[-1] in "?:" and _fold(stripped).lstrip("- ") != "partenaires d'action:"
+    return (
+        len(stripped) > 3 and stripped[-1] in "?:" and _fold(stripped).lstrip("- ") != "partenaires d'action:"
+    )
 
 
 def _values(lines: list[tuple[int, str]]) -> list[str]:
@@ -226,7 +228,9 @@ class _FicheReader:
         if self.stray:
             first, last = self.stray[0], self.stray[-1]
             yield Problem(
-                self.file, first, f"{len(self.stray)} line(s) outside any fiche ignored (lines {first}-{last})"
+                self.file,
+                first,
+                f"{len(self.stray)} line(s) outside any fiche ignored (lines {first}-{last})",
             )
 
     def _table_row(self, row: str) -> None:
@@ -294,14 +298,24 @@ class _FicheReader:
             return None, (draft.line, f"no structure: fiche {draft.title!r} has no Structure organisatrice")
         structure_line = draft.lines["structure"][0][0] + 1
         if len(structure_lines) > 1:
-            draft.warn(structure_line, f"extra lines in Structure organisatrice kept out: {structure_lines[1:]}")
+            draft.warn(
+                structure_line, f"extra lines in Structure organisatrice kept out: {structure_lines[1:]}"
+            )
         name, sep, departement = structure_lines[0].rpartition(" - ")
         if not sep or not name.strip():
-            return None, (structure_line, f"no département: structure {structure_lines[0]!r} does not end with ' - <département>'")
+            return None, (
+                structure_line,
+                f"no département: structure {structure_lines[0]!r} does not end with ' - <département>'",
+            )
         if find_departement(departement) is None:
-            return None, (structure_line, f"unknown département: {departement.strip()!r} is not one of France's 101")
+            return None, (
+                structure_line,
+                f"unknown département: {departement.strip()!r} is not one of France's 101",
+            )
         if _text(draft.lines.get("fichiers", [])):
-            draft.warn(draft.lines["fichiers"][0][0], "Fichier(s) associé(s) has content, not kept in the record")
+            draft.warn(
+                draft.lines["fichiers"][0][0], "Fichier(s) associé(s) has content, not kept in the record"
+            )
         fiche = Fiche(
             titre=draft.title,
             structure=name.strip(),

@@ -1,0 +1,152 @@
+"""Building a dataset folder from fiche records: records, triples, dumps and the query store.
+
+Two passes over the records. The first writes them as JSON Lines (the interchange format, kept in the
+dataset) and notes each fiche's identity and content digest; the second maps them to triples knowing
+every identity, so that an IRI never depends on which fiche came first: exact duplicates are merged
+into one fiche with several source extracts, and different fiches that share an identity are told
+apart by their content digest (and reported).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .dump import SortedNTriples, atomic_write, write_jsonld, write_turtle
+from .export import Problem
+from .iris import DEFAULT_BASE_IRI
+from .rdf import Mapper, action_path, content_digest
+from .record import Fiche, Source
+from .vocabulary import Vocabulary
+
+RECORDS = "fiches.jsonl"
+NTRIPLES = "graph.nt"
+TURTLE = "graph.ttl"
+JSONLD = "graph.jsonld"
+STORE = "store"
+METADATA = "build.json"
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote; stored as ``build.json`` beside the dumps."""
+
+    base_iri: str
+    files: list[str]
+    kept: int = 0
+    merged: int = 0
+    actions: int = 0
+    triples: int = 0
+
+
+def normalise_base_iri(base_iri: str | None) -> str:
+    """The base IRI every minted IRI starts with; it ends with '/' so paths append cleanly."""
+    base = base_iri or DEFAULT_BASE_IRI
+    if not base.startswith(("http://", "https://")):
+        raise ValueError(f"base IRI must be an http(s) IRI, got {base!r}")
+    return base if base.endswith("/") else base + "/"
+
+
+def _write_records(fiches: Iterable[Fiche], path: Path) -> tuple[int, dict[str, set[str]]]:
+    """Pass 1: records to JSON Lines; each identity's distinct content digests."""
+    identities: dict[str, set[str]] = {}
+    count = 0
+    with atomic_write(path) as out:
+        for fiche in fiches:
+            out.write(json.dumps(fiche.to_json(), ensure_ascii=False) + "\n")
+            identities.setdefault(action_path(fiche), set()).add(content_digest(fiche))
+            count += 1
+    return count, identities
+
+
+def _read_records(path: Path) -> Iterable[Fiche]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield Fiche.from_json(json.loads(line))
+
+
+def build_dataset(
+    fiches: Iterable[Fiche],
+    out: Path,
+    base_iri: str | None = None,
+    files: Iterable[str] = (),
+    report: Callable[[Problem], None] = lambda problem: None,
+) -> BuildResult:
+    """Write the dataset folder ``out`` from ``fiches``; merges and identity clashes go to ``report``."""
+    out.mkdir(parents=True, exist_ok=True)
+    vocabulary = Vocabulary(normalise_base_iri(base_iri))
+    mapper = Mapper(vocabulary)
+    result = BuildResult(vocabulary.base_iri, sorted({Path(f).name for f in files}))
+
+    result.kept, identities = _write_records(fiches, out / RECORDS)
+    triples = SortedNTriples()
+    triples.add(vocabulary.triples())
+    first_seen: dict[str, tuple[str, Source]] = {}
+    for fiche in _read_records(out / RECORDS):
+        path = action_path(fiche)
+        digest = content_digest(fiche)
+        if len(identities[path]) > 1:
+            report(
+                Problem(
+                    fiche.source.file,
+                    fiche.source.line,
+                    f"another fiche has the same structure, title and year but other content: "
+                    f"IRI suffixed with its content digest ({digest[:6]}); it changes if the text changes",
+                )
+            )
+            path = f"{path}-{digest[:6]}"
+        if digest in first_seen:
+            kept_path, kept = first_seen[digest]
+            report(
+                Problem(
+                    fiche.source.file,
+                    fiche.source.line,
+                    f"exact duplicate of the fiche at {kept.file}:{kept.line}: merged",
+                )
+            )
+            result.merged += 1
+            triples.add(mapper.extract(fiche, ox.NamedNode(f"{vocabulary.base_iri}fiche/{kept_path}")))
+            continue
+        first_seen[digest] = (path, fiche.source)
+        result.actions += 1
+        triples.add(mapper.triples(fiche, path))
+
+    result.triples = triples.write(out / NTRIPLES)
+    write_turtle(out / NTRIPLES, out / TURTLE)
+    write_jsonld(out / NTRIPLES, out / JSONLD)
+    load_store(out / NTRIPLES, out / STORE)
+    with atomic_write(out / METADATA) as handle:
+        json.dump(asdict(result), handle, ensure_ascii=False, indent=2, sort_keys=True)
+        handle.write("\n")
+    return result
+
+
+def load_store(ntriples: Path, store_dir: Path) -> None:
+    """Bulk-load the dump into a fresh on-disk Oxigraph store, swapped in once complete."""
+    fresh = store_dir.with_name(store_dir.name + ".new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    store = ox.Store(str(fresh))
+    store.bulk_load(path=ntriples, format=ox.RdfFormat.N_TRIPLES)
+    store.flush()
+    del store
+    old = store_dir.with_name(store_dir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if store_dir.exists():
+        store_dir.rename(old)
+    fresh.rename(store_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_metadata(out: Path) -> BuildResult:
+    """The metadata of a built dataset folder."""
+    path = out / METADATA
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{out} is not a Maillage dataset folder (no {METADATA}); run `maillage build`"
+        )
+    return BuildResult(**json.loads(path.read_text(encoding="utf-8")))

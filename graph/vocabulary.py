@@ -1,0 +1,110 @@
+"""The ontology and its concept schemes, loaded from ``ontology/`` for one base IRI.
+
+The schemes are written with relative IRIs so that one Turtle file serves any publisher: loading them
+against the data's base IRI gives the concepts their published IRIs. The mapping asks this module which
+concept a raw value of the export names; a value no scheme holds yet becomes a new concept marked
+``mlg:ConceptNonRevu``, never a dropped value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pyoxigraph as ox
+from maillage import ontology
+
+from .iris import ONTOLOGY, slug
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+#: Record key -> (scheme slug, concept class local name, property local name).
+SCHEMES: dict[str, tuple[str, str, str]] = {
+    "dimensions": ("dimensions", "Dimension", "dimension"),
+    "mots_cles": ("mots-cles", "Theme", "motCle"),
+    "initiative": ("initiateurs", "Initiateur", "initiateur"),
+    "territoire": ("echelles-territoriales", "EchelleTerritoriale", "echelleTerritoriale"),
+    "public": ("publics", "Public", "public"),
+    "partenaires": ("types-partenaires", "TypePartenaire", "typePartenaire"),
+    "statut": ("statuts", "Statut", "statut"),
+}
+
+
+def mlg(name: str) -> ox.NamedNode:
+    """A term of the project's ontology."""
+    return ox.NamedNode(ONTOLOGY + name)
+
+
+@dataclass
+class Vocabulary:
+    """The ontology and the concept schemes as triples, with a lookup from raw values to concepts."""
+
+    base_iri: str
+    _index: dict[str, dict[str, ox.NamedNode]] = field(default_factory=dict, init=False)
+    _exact: dict[ox.NamedNode, list[ox.NamedNode]] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        for triple in self.scheme_triples:
+            subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
+            if predicate == SKOS + "exactMatch" and isinstance(obj, ox.NamedNode):
+                self._exact.setdefault(subject, []).append(obj)
+            labels = (SKOS + "prefLabel", SKOS + "altLabel", SKOS + "notation")
+            if predicate in labels and isinstance(obj, ox.Literal) and obj.language in (None, "fr"):
+                scheme = self._scheme_of(subject)
+                if scheme is not None:
+                    self._index.setdefault(scheme, {}).setdefault(slug(obj.value, max_length=0), subject)
+
+    def _scheme_of(self, concept: ox.Term) -> str | None:
+        prefix = self.base_iri + "concept/"
+        if isinstance(concept, ox.NamedNode) and concept.value.startswith(prefix):
+            parts = concept.value[len(prefix) :].split("/")
+            if len(parts) == 2:
+                return parts[0]
+        return None
+
+    @cached_property
+    def ontology_triples(self) -> list[ox.Triple]:
+        """The OWL core (absolute IRIs, the same for every publisher)."""
+        return [quad.triple for quad in ox.parse(path=ontology.ontology_file(), format=ox.RdfFormat.TURTLE)]
+
+    @cached_property
+    def scheme_triples(self) -> list[ox.Triple]:
+        """The reviewed concept schemes, resolved against the base IRI."""
+        return [
+            quad.triple
+            for path in ontology.concept_files()
+            for quad in ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=self.base_iri)
+        ]
+
+    def concept(self, key: str, value: str) -> tuple[ox.NamedNode, list[ox.Triple]]:
+        """The concept a raw value names in the scheme of record field ``key``.
+
+        Returns the concept and, for a value no scheme holds, the triples that mint it as not reviewed.
+        """
+        scheme, concept_class, _ = SCHEMES[key]
+        found = self._index.get(scheme, {}).get(slug(value, max_length=0))
+        if found is not None:
+            return found, []
+        segment = slug(value) or "valeur-" + hashlib.sha256(value.encode()).hexdigest()[:10]
+        node = ox.NamedNode(f"{self.base_iri}concept/{scheme}/{segment}")
+        scheme_node = ox.NamedNode(f"{self.base_iri}concept/{scheme}")
+        return node, [
+            ox.Triple(node, RDF_TYPE, ox.NamedNode(SKOS + "Concept")),
+            ox.Triple(node, RDF_TYPE, mlg(concept_class)),
+            ox.Triple(node, RDF_TYPE, mlg("ConceptNonRevu")),
+            ox.Triple(node, ox.NamedNode(SKOS + "prefLabel"), ox.Literal(value, language="fr")),
+            ox.Triple(node, ox.NamedNode(SKOS + "notation"), ox.Literal(segment)),
+            ox.Triple(node, ox.NamedNode(SKOS + "inScheme"), scheme_node),
+        ]
+
+    def exact_matches(self, concept: ox.NamedNode) -> list[ox.NamedNode]:
+        """The external terms a reviewed concept is declared equal to (e.g. schema.org's statuses)."""
+        return self._exact.get(concept, [])
+
+    def triples(self) -> Iterator[ox.Triple]:
+        """The ontology and the schemes, as the graph carries them beside the data."""
+        yield from self.ontology_triples
+        yield from self.scheme_triples
