@@ -52,14 +52,15 @@ def normalise_base_iri(base_iri: str | None) -> str:
     return base if base.endswith("/") else base + "/"
 
 
-def _write_records(fiches: Iterable[Fiche], path: Path) -> tuple[int, dict[str, set[str]]]:
-    """Pass 1: records to JSON Lines; each identity's distinct content digests."""
+def _write_records(fiches: Iterable[Fiche], path: Path, mapper: Mapper) -> tuple[int, dict[str, set[str]]]:
+    """Pass 1: records to JSON Lines; each identity's distinct content digests; spellings counted."""
     identities: dict[str, set[str]] = {}
     count = 0
     with atomic_write(path) as out:
         for fiche in fiches:
             out.write(json.dumps(fiche.to_json(), ensure_ascii=False) + "\n")
             identities.setdefault(action_path(fiche), set()).add(content_digest(fiche))
+            mapper.spellings.note(fiche, mapper.vocabulary)
             count += 1
     return count, identities
 
@@ -83,7 +84,7 @@ def build_dataset(
     mapper = Mapper(vocabulary)
     result = BuildResult(vocabulary.base_iri, sorted({Path(f).name for f in files}))
 
-    result.kept, identities = _write_records(fiches, out / RECORDS)
+    result.kept, identities = _write_records(fiches, out / RECORDS, mapper)
     triples = SortedNTriples()
     triples.add(vocabulary.triples())
     first_seen: dict[str, tuple[str, Source]] = {}

@@ -14,6 +14,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -67,6 +68,7 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@lru_cache(maxsize=8192)
 def label_key(line: str) -> str:
     """The comparison key of a line that may be a label: odd spacing and punctuation don't count."""
     text = _fold(line)
@@ -82,6 +84,23 @@ _LABELS: dict[str, str] = {label_key(label): key for label, key, _ in FORM}
 # Spellings met in exports of other years: the correct agreement of "mobilisées".
 _LABELS[label_key("Nombre de personnes mobilisées pour cette action")] = "personnes_mobilisees"
 _LABEL_NAMES = {key: label for label, key, _ in FORM}
+#: No label is longer than this, however oddly spaced: longer lines are text, without folding them.
+_LONGEST_LABEL = 2 * max(len(label) for label in _LABELS)
+
+
+_ACCENTS = str.maketrans("éèêëàâäîïôöûüùç", "eeeeaaaiioouuuc")
+#: Every label begins with one of these three letters (folded): a cheap test before the full one.
+_LABEL_STARTS = frozenset(key[:3] for key in _LABELS)
+
+
+def _label(line: str) -> str | None:
+    """The record key of the label ``line`` is, or None."""
+    if (
+        len(line) > _LONGEST_LABEL
+        or line.lstrip(" -\t")[:3].casefold().translate(_ACCENTS) not in _LABEL_STARTS
+    ):
+        return None
+    return _LABELS.get(label_key(line))
 
 
 @dataclass(frozen=True)
@@ -203,7 +222,7 @@ class _FicheReader:
         if self.draft is None:
             return True
         ahead = [text for _, text in self._peek(3) if text.strip()][:2]
-        return len(ahead) < 2 or any(label_key(text) in _LABELS for text in ahead)
+        return len(ahead) < 2 or any(_label(text) for text in ahead)
 
     def __iter__(self) -> Iterator[Fiche | Problem]:
         while (item := self._next()) is not None:
@@ -246,7 +265,7 @@ class _FicheReader:
     def _fiche_line(self, number: int, text: str) -> None:
         draft = self.draft
         assert draft is not None
-        key = _LABELS.get(label_key(text)) if text.strip() else None
+        key = _label(text)
         if key is not None and (draft.title is not None or draft.current is not None or key == "structure"):
             draft.start_field(key, number, text)
         elif _KIND.get(draft.current or "") in (STRUCTURE, LIST, ONE):
@@ -296,7 +315,7 @@ class _FicheReader:
         structure_lines = _values(draft.lines.get("structure", []))
         if not structure_lines:
             return None, (draft.line, f"no structure: fiche {draft.title!r} has no Structure organisatrice")
-        structure_line = draft.lines["structure"][0][0] + 1
+        structure_line = next(n for n, text in draft.lines["structure"] if text.strip(" -\t"))
         if len(structure_lines) > 1:
             draft.warn(
                 structure_line, f"extra lines in Structure organisatrice kept out: {structure_lines[1:]}"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import pyoxigraph as ox
@@ -72,11 +73,53 @@ def action_path(fiche: Fiche) -> str:
     return f"{departement.code.lower()}/{slug(fiche.structure or '') or 'sans-nom'}/{title}{year}"
 
 
+def structure_path(fiche: Fiche) -> str:
+    """The path of a fiche's structure under ``structure/``: département and name."""
+    return action_path(fiche).rsplit("/", 1)[0]
+
+
+@dataclass
+class Spellings:
+    """How often each spelling of one thing was met, so that its label is chosen from all fiches.
+
+    A structure or a new concept spelled two ways ("Numérique", "numérique") gets one label, the most
+    frequent spelling (ties: the first in alphabetical order), whatever order the fiches come in; the
+    other spellings become alternative labels.
+    """
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def add(self, key: str, text: str) -> None:
+        self.counts.setdefault(key, Counter())[text] += 1
+
+    def preferred(self, key: str, text: str) -> str:
+        counts = self.counts.get(key)
+        if not counts:
+            return text
+        return min(counts, key=lambda spelling: (-counts[spelling], spelling))
+
+    def note(self, fiche: Fiche, vocabulary: Vocabulary) -> None:
+        """Count the spellings of the fiche's structure and controlled values."""
+        self.add(structure_path(fiche), fiche.structure or "")
+        for key, value in controlled_values(fiche):
+            self.add(vocabulary.concept_key(key, value), value)
+
+
+def controlled_values(fiche: Fiche) -> Iterator[tuple[str, str]]:
+    """(record key, value) for every controlled value of the fiche, without repeats."""
+    for key in SCHEMES:
+        raw = getattr(fiche, key)
+        values = raw if key in LIST_FIELDS else (raw or "").split("\n")
+        for value in dict.fromkeys(v for v in values if v):
+            yield key, value
+
+
 @dataclass
 class Mapper:
     """Turns records into triples for one base IRI."""
 
     vocabulary: Vocabulary
+    spellings: Spellings = field(default_factory=Spellings)
 
     @property
     def base(self) -> str:
@@ -88,9 +131,12 @@ class Mapper:
         return ox.NamedNode(f"{self.base}source/{slug(name) or 'export'}")
 
     def extract(self, fiche: Fiche, fiche_node: ox.NamedNode) -> Iterator[ox.Triple]:
-        """Where the fiche was read: the file and line, as an RFC 5147 fragment of the file's IRI."""
+        """Where the fiche was read: the file and line, as an RFC 5147 fragment of the file's IRI.
+
+        RFC 5147 counts positions between lines from 0, so 1-based line n is ``#line=n-1,n``.
+        """
         document = self.source_document(fiche.source.file)
-        extract = ox.NamedNode(f"{document.value}#line={fiche.source.line}")
+        extract = ox.NamedNode(f"{document.value}#line={fiche.source.line - 1},{fiche.source.line}")
         name = PurePath(fiche.source.file).name
         yield ox.Triple(fiche_node, mlg("extrait"), extract)
         yield ox.Triple(extract, RDF_TYPE, mlg("ExtraitSource"))
@@ -127,12 +173,16 @@ class Mapper:
         action = ox.NamedNode(f"{self.base}action/{path}")
         fiche_node = ox.NamedNode(f"{self.base}fiche/{path}")
         departement, departement_triples = self.departement(fiche.departement or "")
-        structure = ox.NamedNode(f"{self.base}structure/{path.split('/')[0]}/{path.split('/')[1]}")
+        structure = ox.NamedNode(f"{self.base}structure/{structure_path(fiche)}")
+        name = fiche.structure or ""
+        preferred = self.spellings.preferred(structure_path(fiche), name)
         title = fiche.titre or ""
 
         yield from departement_triples
         yield ox.Triple(structure, RDF_TYPE, mlg("Structure"))
-        yield ox.Triple(structure, LABEL, _fr(fiche.structure or ""))
+        yield ox.Triple(structure, LABEL, _fr(preferred))
+        if name != preferred:
+            yield ox.Triple(structure, ox.NamedNode(SKOS + "altLabel"), _fr(name))
         yield ox.Triple(structure, mlg("departement"), departement)
 
         yield ox.Triple(action, RDF_TYPE, mlg("Action"))
@@ -158,13 +208,11 @@ class Mapper:
 
     def concepts(self, fiche: Fiche, action: ox.NamedNode) -> Iterator[ox.Triple]:
         """Links from the action to the concepts its controlled values name (new ones minted)."""
-        for key, (_, _, prop) in SCHEMES.items():
-            raw = getattr(fiche, key)
-            values = raw if key in LIST_FIELDS else (raw or "").split("\n")
-            for value in dict.fromkeys(v for v in values if v):
-                concept, minted = self.vocabulary.concept(key, value)
-                yield from minted
-                yield ox.Triple(action, mlg(prop), concept)
-                if key == "statut":
-                    for status in self.vocabulary.exact_matches(concept):
-                        yield ox.Triple(action, ox.NamedNode(SCHEMA + "actionStatus"), status)
+        for key, value in controlled_values(fiche):
+            preferred = self.spellings.preferred(self.vocabulary.concept_key(key, value), value)
+            concept, minted = self.vocabulary.concept(key, value, preferred)
+            yield from minted
+            yield ox.Triple(action, mlg(SCHEMES[key][2]), concept)
+            if key == "statut":
+                for status in self.vocabulary.exact_matches(concept):
+                    yield ox.Triple(action, ox.NamedNode(SCHEMA + "actionStatus"), status)

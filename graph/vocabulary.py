@@ -79,10 +79,17 @@ class Vocabulary:
             for quad in ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=self.base_iri)
         ]
 
-    def concept(self, key: str, value: str) -> tuple[ox.NamedNode, list[ox.Triple]]:
+    def concept_key(self, key: str, value: str) -> str:
+        """What tells the concepts of a scheme apart: the value's slug in the scheme of field ``key``."""
+        return f"{SCHEMES[key][0]}/{slug(value, max_length=0)}"
+
+    def concept(
+        self, key: str, value: str, preferred: str | None = None
+    ) -> tuple[ox.NamedNode, list[ox.Triple]]:
         """The concept a raw value names in the scheme of record field ``key``.
 
-        Returns the concept and, for a value no scheme holds, the triples that mint it as not reviewed.
+        Returns the concept and, for a value no scheme holds, the triples that mint it as not reviewed,
+        labelled with the ``preferred`` spelling (the value's other spellings become alternative labels).
         """
         scheme, concept_class, _ = SCHEMES[key]
         found = self._index.get(scheme, {}).get(slug(value, max_length=0))
@@ -90,15 +97,20 @@ class Vocabulary:
             return found, []
         segment = slug(value) or "valeur-" + hashlib.sha256(value.encode()).hexdigest()[:10]
         node = ox.NamedNode(f"{self.base_iri}concept/{scheme}/{segment}")
-        scheme_node = ox.NamedNode(f"{self.base_iri}concept/{scheme}")
-        return node, [
+        label = preferred or value
+        triples = [
             ox.Triple(node, RDF_TYPE, ox.NamedNode(SKOS + "Concept")),
             ox.Triple(node, RDF_TYPE, mlg(concept_class)),
             ox.Triple(node, RDF_TYPE, mlg("ConceptNonRevu")),
-            ox.Triple(node, ox.NamedNode(SKOS + "prefLabel"), ox.Literal(value, language="fr")),
+            ox.Triple(node, ox.NamedNode(SKOS + "prefLabel"), ox.Literal(label, language="fr")),
             ox.Triple(node, ox.NamedNode(SKOS + "notation"), ox.Literal(segment)),
-            ox.Triple(node, ox.NamedNode(SKOS + "inScheme"), scheme_node),
+            ox.Triple(
+                node, ox.NamedNode(SKOS + "inScheme"), ox.NamedNode(f"{self.base_iri}concept/{scheme}")
+            ),
         ]
+        if value != label:
+            triples.append(ox.Triple(node, ox.NamedNode(SKOS + "altLabel"), ox.Literal(value, language="fr")))
+        return node, triples
 
     def exact_matches(self, concept: ox.NamedNode) -> list[ox.NamedNode]:
         """The external terms a reviewed concept is declared equal to (e.g. schema.org's statuses)."""

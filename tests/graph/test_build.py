@@ -233,3 +233,36 @@ def test_other_dumps_hold_the_same_triples(seed_dataset: Path, name: str) -> Non
     other.load(path=seed_dataset / name, format=fmt)
     assert len(other) == len(reference)
     assert set(other) == set(reference)
+
+
+def test_a_thing_spelled_two_ways_gets_one_label_whatever_the_order(seed: Path, tmp_path: Path) -> None:
+    """Structure and new keyword spelled differently across fiches: the most frequent spelling wins."""
+    fiches = fiches_of(seed)
+    binette = next(f for f in fiches if f.structure == "LABO BINETTE")
+    variants = [
+        Fiche.from_json({**binette.to_json(), "titre": title, "structure": name, "mots_cles": [keyword]})
+        for title, name, keyword in [
+            ("Atelier un", "Labo Binette", "numérique"),
+            ("Atelier deux", "Labo Binette", "Numérique"),
+            ("Atelier trois", "LABO BINETTE", "Numérique"),
+        ]
+    ]
+    for order, name in [(variants, "forward"), (list(reversed(variants)), "backward")]:
+        folder, _ = build(order, tmp_path / name)
+        rows = select(
+            folder,
+            """
+            SELECT ?label ?alt WHERE { ?s a mlg:Structure ; rdfs:label ?label ; skos:altLabel ?alt }""",
+        )
+        assert rows == [{"label": "Labo Binette", "alt": "LABO BINETTE"}], name
+        rows = select(
+            folder,
+            """
+            SELECT ?label ?alt WHERE {
+              ?c a mlg:ConceptNonRevu ; skos:prefLabel ?label ; skos:altLabel ?alt }""",
+        )
+        assert rows == [{"label": "Numérique", "alt": "numérique"}], name
+        assert (folder / "graph.nt").read_bytes() == (tmp_path / "forward" / "graph.nt").read_bytes()
+        from maillage.graph.validate import validate_dataset
+
+        assert validate_dataset(folder) == []
