@@ -116,11 +116,12 @@ def load_context() -> dict:
     return json.loads(ontology.context_file().read_text(encoding="utf-8"))
 
 
-def write_jsonld(ntriples: Path, path: Path, context: dict | None = None) -> None:
+def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, batch: int = 2000) -> None:
     """JSON-LD compacted with the project's context, one node object per subject, streamed.
 
-    Oxigraph writes each subject's triples as expanded JSON-LD; pyld compacts that node with the
-    local context (no remote context is ever fetched).
+    Oxigraph writes the subjects' triples as expanded JSON-LD; pyld compacts them with the local
+    context (no remote context is ever fetched), a batch of subjects at a time so that memory stays flat
+    and the context is processed once per batch.
     """
     context = context if context is not None else load_context()
     options = {"documentLoader": _no_remote_documents}
@@ -128,18 +129,34 @@ def write_jsonld(ntriples: Path, path: Path, context: dict | None = None) -> Non
         out.write('{\n"@context": ')
         json.dump(context["@context"], out, ensure_ascii=False, sort_keys=True, indent=1)
         out.write(',\n"@graph": [')
-        first = True
-        for _, group in groupby(read_ntriples(ntriples), key=lambda triple: triple.subject):
+        separator = "\n"
+        for nodes in _batches(groupby(read_ntriples(ntriples), key=lambda triple: triple.subject), batch):
             expanded = [
                 _types_as_keyword(node)
-                for node in json.loads(ox.serialize(list(group), format=ox.RdfFormat.JSON_LD))
+                for triples in nodes
+                for node in json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
             ]
-            node = jsonld.compact(expanded, context, options)
-            node.pop("@context", None)
-            out.write("\n" if first else ",\n")
-            json.dump(node, out, ensure_ascii=False, sort_keys=True)
-            first = False
+            compacted = jsonld.compact(expanded, context, options)
+            for node in compacted.get("@graph", [compacted]):
+                node.pop("@context", None)
+                out.write(separator)
+                json.dump(node, out, ensure_ascii=False, sort_keys=True)
+                separator = ",\n"
         out.write("\n]\n}\n")
+
+
+def _batches(
+    groups: Iterable[tuple[ox.Term, Iterable[ox.Triple]]], size: int
+) -> Iterator[list[list[ox.Triple]]]:
+    """The subjects' triples, ``size`` subjects at a time."""
+    batch: list[list[ox.Triple]] = []
+    for _, triples in groups:
+        batch.append(list(triples))
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _types_as_keyword(node: dict) -> dict:
