@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slugify import slugify
+from .iris import slug
 
 #: (INSEE code, official name), as in INSEE's Code officiel géographique.
 DEPARTEMENTS: tuple[tuple[str, str], ...] = (
@@ -51,7 +51,7 @@ class Departement:
 
 
 def _key(text: str) -> str:
-    return slugify(text, separator="")
+    return slug(text, max_length=0).replace("-", "")
 
 
 _BY_KEY: dict[str, Departement] = {}

@@ -6,6 +6,8 @@ the same IRIs and a re-import never renames anything.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from slugify import slugify
 
 #: The ontology's namespace is fixed, whatever base IRI the data is published under.
@@ -16,6 +18,12 @@ DEFAULT_BASE_IRI = "https://w3id.org/maillage/"
 _REPLACEMENTS = [["&", " et "], ["’", "'"]]
 
 
+@lru_cache(maxsize=1 << 16)
 def slug(text: str, max_length: int = 80) -> str:
-    """A lower-case ASCII path segment for ``text`` ('' when nothing readable is left)."""
-    return slugify(text, max_length=max_length, word_boundary=True, replacements=_REPLACEMENTS)
+    """A lower-case ASCII path segment for ``text`` ('' when nothing readable is left).
+
+    The transliteration backend is named: python-slugify's 'auto' retries a missing import on every call.
+    """
+    return slugify(
+        text, max_length=max_length, word_boundary=True, replacements=_REPLACEMENTS, backend="text-unidecode"
+    )
