@@ -57,6 +57,8 @@ FORM: tuple[tuple[str, str, str], ...] = (
 )
 _KIND = {key: kind for _, key, kind in FORM}
 _LAST_KEY = FORM[-1][1]
+#: Where the lines under an unknown label go: reported, not filed under any field.
+_UNKNOWN = "unknown label"
 #: The sub-heading the form prints inside the partners field; not a value.
 _PARTNERS_SUBHEADING = "partenaires d'action"
 
@@ -145,7 +147,7 @@ class _Draft:
             return
         if self.current == "territoire":
             self.territoires[-1].append((number, text))
-        elif self.current != "?":
+        elif self.current != _UNKNOWN:
             self.lines[self.current].append((number, text))
 
     def start_field(self, key: str, number: int, text: str) -> None:
@@ -271,7 +273,7 @@ class _FicheReader:
         elif _KIND.get(draft.current or "") in (STRUCTURE, LIST, ONE):
             if _is_label_like(text) and text.strip().startswith("-"):
                 draft.warn(number, f"unknown label {text.strip()!r}; its content is not kept")
-                draft.current = "?"
+                draft.current = _UNKNOWN
                 draft.last_line = (number, text)
             else:
                 draft.add(number, text)
