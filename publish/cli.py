@@ -8,14 +8,22 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
-from maillage.graph.build import build_dataset, normalise_base_iri
+import waitress
+from tqdm import tqdm
+
+from maillage.graph.build import build_dataset, normalise_base_iri, read_metadata
+from maillage.graph.catalogue import catalogue
 from maillage.graph.export import Problem, read_exports
 from maillage.graph.iris import DEFAULT_BASE_IRI
 from maillage.graph.record import Fiche
+from maillage.graph.store import StoreMode, open_store
 from maillage.graph.validate import validate_dataset
-from tqdm import tqdm
 
+from .app import Settings, create_app
 from .generate_command import generate_command
+from .guard import Refused, check_query
+from .table import render_table
+from .workers import Failure, Request, execute
 
 
 class Tally:
@@ -164,3 +172,111 @@ def _report_validation(folder: Path) -> None:
 
 
 main.add_command(generate_command)
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A dataset folder written by `maillage build`.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--time-limit", default=10.0, show_default=True, type=float, help="Seconds a query may run.")
+@click.option(
+    "--max-rows",
+    default=10_000,
+    show_default=True,
+    type=int,
+    help="Most rows (or triples) in one answer; a header says when it was hit.",
+)
+@click.option("--workers", default=2, show_default=True, type=int, help="Query processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="HTTP server threads.")
+@click.option(
+    "--store",
+    type=click.Choice([mode.value for mode in StoreMode]),
+    default=StoreMode.MEMORY.value,
+    show_default=True,
+    help="Query the graph loaded in memory (faster) or the on-disk store.",
+)
+def serve(
+    data: Path, host: str, port: int, time_limit: float, max_rows: int, workers: int, threads: int, store: str
+) -> None:
+    """Serve the dataset DATA: the SPARQL endpoint and its query page, behind waitress."""
+    settings = Settings(time_limit=time_limit, max_rows=max_rows, workers=workers, store=StoreMode(store))
+    try:
+        app = create_app(data, settings)
+    except (FileNotFoundError, RuntimeError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Maillage: serving {data} at http://{host}:{port}/sparql (Ctrl+C to stop)", err=True)
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="maillage",
+        max_request_header_size=settings.max_request_bytes,
+        _quiet=True,
+    )
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A dataset folder written by `maillage build`.",
+)
+@click.argument("query")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output: a readable table, or a SPARQL results format.",
+)
+def query(data: Path, query: str, fmt: str) -> None:
+    """Run QUERY on the dataset DATA: a .rq file, a catalogue question's name, or the query text.
+
+    The same rules as the endpoint apply: read-only, nothing fetched. CONSTRUCT and DESCRIBE print Turtle.
+    """
+    text = _query_text(query)
+    try:
+        form = check_query(text)
+    except Refused as error:
+        raise click.ClickException(str(error)) from error
+    media = {
+        "table": "application/sparql-results+json",
+        "csv": "text/csv",
+        "tsv": "text/tab-separated-values",
+        "json": "application/sparql-results+json",
+    }[fmt]
+    if form.answers_graph:
+        media = "text/turtle"
+    answer = execute(open_store(data, StoreMode.DISK), Request(text, form, media, max_rows=sys.maxsize - 1))
+    if isinstance(answer, Failure):
+        raise click.ClickException(answer.message)
+    if fmt == "table" and not form.answers_graph:
+        click.echo(render_table(json.loads(answer.body), read_metadata(data).base_iri))
+    else:
+        sys.stdout.buffer.write(answer.body)
+        if not answer.body.endswith(b"\n"):
+            sys.stdout.buffer.write(b"\n")
+
+
+def _query_text(query: str) -> str:
+    """A .rq file's text, a catalogue question's query, or the argument itself."""
+    path = Path(query)
+    if query.endswith(".rq") or (path.suffix == "" and path.is_file()):
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise click.ClickException(f"cannot read {query}: {error.strerror}") from error
+    names = {question.name: question for question in catalogue()}
+    if query in names:
+        return names[query].query
+    return query

@@ -1,0 +1,220 @@
+"""Running queries in worker processes, so that a query past its time limit can be stopped.
+
+pyoxigraph cannot cancel a query once started, and a thread cannot be killed: a hard deadline needs a
+process. Each worker holds the graph and answers one query at a time; when a query overruns, its worker
+is killed and replaced while the other workers go on serving. Workers also serialise the answer, so the
+web process only moves bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import queue
+import threading
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from maillage.graph.dump import PREFIXES
+from maillage.graph.store import StoreMode, open_store
+
+from .guard import QueryForm
+
+#: Media types of the answers, by query form, with the pyoxigraph format that writes them.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One query for a worker."""
+
+    query: str
+    form: QueryForm
+    media_type: str
+    max_rows: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A serialised answer; ``truncated`` when the row cap cut it."""
+
+    body: bytes
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A query the store refused (a syntax error Oxigraph found, an evaluation error)."""
+
+    message: str
+
+
+class QueryTimeout(Exception):
+    """The query ran past the time limit and was stopped."""
+
+
+class Busy(Exception):
+    """Every worker stayed busy for the whole time limit."""
+
+
+def _term(term: Any) -> dict[str, str]:
+    """A term in the SPARQL 1.1 JSON results format."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        cell = {"type": "literal", "value": term.value}
+        if term.language:
+            cell["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            cell["datatype"] = term.datatype.value
+        return cell
+    return {"type": "literal", "value": str(term)}
+
+
+def _solutions(solutions: ox.QuerySolutions, request: Request) -> Answer:
+    """A table of results, cut at the row cap, in the requested format (written by pyoxigraph)."""
+    names = [variable.value for variable in solutions.variables]
+    rows = list(islice(solutions, request.max_rows + 1))
+    truncated = len(rows) > request.max_rows
+    document = {
+        "head": {"vars": names},
+        "results": {
+            "bindings": [
+                {name: _term(row[name]) for name in names if row[name] is not None}
+                for row in rows[: request.max_rows]
+            ]
+        },
+    }
+    body = json.dumps(document, ensure_ascii=False).encode()
+    fmt = RESULT_FORMATS[request.media_type]
+    if fmt is not ox.QueryResultsFormat.JSON:
+        body = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(format=fmt)
+    return Answer(body, truncated)
+
+
+def execute(store: ox.Store, request: Request) -> Answer | Failure:
+    """Run one query on the store and serialise its answer."""
+    try:
+        result = store.query(request.query)
+        if request.form is QueryForm.ASK:
+            return Answer(result.serialize(format=RESULT_FORMATS[request.media_type]))
+        if request.form.answers_graph:
+            triples = list(islice(result, request.max_rows + 1))
+            body = ox.serialize(
+                triples[: request.max_rows], format=GRAPH_FORMATS[request.media_type], prefixes=PREFIXES
+            )
+            return Answer(body, len(triples) > request.max_rows)
+        return _solutions(result, request)
+    except (SyntaxError, ValueError, OSError) as error:
+        return Failure(str(error))
+
+
+def _work(conn: Connection, folder: str, mode: str) -> None:
+    """A worker's life: open the graph, say so, answer queries until the pipe closes."""
+    store = open_store(Path(folder), mode)
+    conn.send("ready")
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(execute(store, request))
+
+
+class _Worker:
+    def __init__(self, folder: Path, mode: StoreMode) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_work, args=(child, str(folder), mode.value), daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> bool:
+        if not self.ready and self.conn.poll(timeout):
+            self.ready = self.conn.recv() == "ready"
+        return self.ready
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """A fixed number of query processes over one dataset, each query under a time limit."""
+
+    def __init__(
+        self, folder: Path, size: int, time_limit: float, mode: StoreMode = StoreMode.MEMORY
+    ) -> None:
+        self.folder, self.mode, self.time_limit = folder, mode, time_limit
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self.folder, self.mode)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.stop()
+        with self._lock:
+            self._all.discard(worker)
+        self._idle.put(self._spawn())
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until every worker holds the graph (start-up loads it)."""
+        for worker in list(self._all):
+            if not worker.wait_ready(timeout):
+                raise RuntimeError(f"a query worker did not open {self.folder} within {timeout:.0f} s")
+
+    def run(self, request: Request) -> Answer | Failure:
+        """Answer ``request`` in a worker; :class:`QueryTimeout` past the time limit."""
+        try:
+            worker = self._idle.get(timeout=self.time_limit)
+        except queue.Empty:
+            raise Busy(f"every query worker stayed busy for {self.time_limit:g} s") from None
+        if not worker.wait_ready(self.time_limit):
+            self._idle.put(worker)
+            raise Busy(f"the query workers are still loading the graph after {self.time_limit:g} s")
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(self.time_limit):
+                self._replace(worker)
+                raise QueryTimeout(
+                    f"the query ran past the time limit of {self.time_limit:g} s and was stopped"
+                )
+            answer = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._replace(worker)
+            return Failure("the query worker stopped unexpectedly; the query was not answered")
+        self._idle.put(worker)
+        return answer
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.stop()

@@ -1,0 +1,66 @@
+"""Real servers for the HTTP tests: `maillage serve` started on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+
+MAILLAGE = str(Path(sys.executable).with_name("maillage"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(data: Path, *options: str, timeout: float = 60) -> Iterator[str]:
+    """Start `maillage serve` on DATA and yield its base URL once it answers; stop it afterwards."""
+    port = free_port()
+    command = [MAILLAGE, "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port), *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%7D", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"server did not start: {process.communicate()[1]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def served_seed(seed_dataset: Path) -> Iterator[str]:
+    """The seed dataset served with the default settings, for the whole session."""
+    with running_server(seed_dataset) as base:
+        yield base
+
+
+@pytest.fixture
+def start_server(seed_dataset: Path) -> Iterator[Callable[..., str]]:
+    """Start another server on the seed with other options (stopped at the end of the test)."""
+    with ExitStack() as stack:
+        yield lambda *options: stack.enter_context(running_server(seed_dataset, *options))
