@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
-from maillage import ontology
 from pyld import jsonld
+
+from maillage import ontology
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 

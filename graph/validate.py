@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyshacl
-from maillage import ontology
 from rdflib import Graph, Namespace
+
+from maillage import ontology
 
 from .build import NTRIPLES, read_metadata
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import pyoxigraph as ox
+
 from maillage import ontology
 
 from .iris import ONTOLOGY, slug

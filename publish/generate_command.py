@@ -7,6 +7,7 @@ import os
 import sys
 
 import click
+
 from maillage.graph.generate import generate
 
 

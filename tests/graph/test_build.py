@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
 from maillage.graph.build import NTRIPLES, build_dataset, read_metadata
 from maillage.graph.export import Problem, read_export
 from maillage.graph.record import Fiche

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from maillage.graph.export import Problem, read_export
 from maillage.graph.record import JSON_KEYS, LIST_FIELDS, TEXT_FIELDS, Fiche
 

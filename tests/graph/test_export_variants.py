@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from maillage.graph.export import Problem, read_export, read_exports
 from maillage.graph.record import JSON_KEYS, LIST_FIELDS, Fiche
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from maillage.graph.departements import DEPARTEMENTS
 from maillage.graph.generate import (
     FICHE_MARKER,

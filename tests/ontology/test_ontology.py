@@ -8,6 +8,12 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from pyld import jsonld
+from pyshacl import validate
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
+
 from maillage.graph.iris import slug
 from maillage.ontology import (
     ONTOLOGY_DIR,
@@ -16,11 +22,6 @@ from maillage.ontology import (
     ontology_file,
     shapes_file,
 )
-from pyld import jsonld
-from pyshacl import validate
-from pyshacl.errors import ReportableRuntimeError
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
 MLG = Namespace("https://w3id.org/maillage/ontologie#")
 SCHEMA = Namespace("https://schema.org/")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from maillage.graph.record import JSON_KEYS, LIST_FIELDS
 
 MAILLAGE = str(Path(sys.executable).with_name("maillage"))
