@@ -7,8 +7,9 @@ SAMPLE := tests/data/sample-export.txt
 # The real seed when ../shared is beside the repo, else the project's own small sample.
 INPUT  := $(if $(wildcard $(SEED)),$(SEED),$(SAMPLE))
 OUT    := build/dataset
+PORT   ?= 8000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +19,19 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# Build the graph of the bundled export, then serve it (Ctrl+C stops the server).
 run: install
 	$(BIN)/maillage build $(INPUT) --out $(OUT)
+	$(BIN)/maillage serve --data $(OUT) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
+browser:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+test: lint browser
 	$(BIN)/pytest -m "slow or not slow"
 
 bench: install

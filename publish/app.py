@@ -32,9 +32,13 @@ class Settings:
 def create_app(data: Path, settings: Settings | None = None) -> Flask:
     """The app serving the dataset folder ``data``; its query workers are started (and awaited) here."""
     settings = settings or Settings()
-    read_metadata(data)
+    metadata = read_metadata(data)
     app = Flask(__name__)
-    app.config.update(MAILLAGE_SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes)
+    app.config.update(
+        MAILLAGE_SETTINGS=settings,
+        MAILLAGE_BASE_IRI=metadata.base_iri,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+    )
     pool = WorkerPool(data, settings.workers, settings.time_limit, settings.store)
     atexit.register(pool.close)
     pool.wait_ready(settings.startup_timeout)

@@ -145,6 +145,7 @@ def _page(query: str = "") -> str:
         prefixes=PREFIXES_TEXT,
         endpoint=url_for("sparql.endpoint"),
         query=query,
+        base_iri=current_app.config["MAILLAGE_BASE_IRI"],
         limits={"time_limit_s": settings.time_limit, "max_rows": settings.max_rows},
     )
 
@@ -156,7 +157,11 @@ def endpoint() -> Response | str:
     try:
         query = _read_query()
         if query is None:
-            if request.method == "GET" and request.accept_mimetypes.best == HTML:
+            # best_match over what is offered: Chrome's Accept lists a more specific type after text/html.
+            if (
+                request.method == "GET"
+                and request.accept_mimetypes.best_match([*RESULT_FORMATS, HTML]) == HTML
+            ):
                 return _page()
             raise HttpError(400, "no query: send it as the 'query' parameter (see /sparql in a browser)")
         if len(query.encode()) > endpoint.max_query_bytes:
