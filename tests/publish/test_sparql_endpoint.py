@@ -56,12 +56,13 @@ def test_sparqlwrapper_csv_and_tsv(served_seed: str) -> None:
     assert tsv[3] == '"ATELIER DECOUVERTE DU THEÂTRE"@fr'
 
 
-def test_rdflib_sparqlstore_reads_the_endpoint(served_seed: str) -> None:
-    graph = rdflib.Graph(store=SPARQLStore(f"{served_seed}/sparql", returnFormat="json"))
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_rdflib_sparqlstore_reads_the_endpoint(served_seed: str, fmt: str) -> None:
+    graph = rdflib.Graph(store=SPARQLStore(f"{served_seed}/sparql", returnFormat=fmt))
     rows = list(graph.query(COUNT_ACTIONS))
     assert int(rows[0][0]) == 25
     titles = [str(row.title) for row in graph.query(TITLES)]
-    assert titles[2] == "ATELIER DECOUVERTE DU THEÂTRE"
+    assert titles == FIRST_TITLES
     graph.close()
 
 
