@@ -63,9 +63,10 @@ class Endpoint:
     pool: WorkerPool
     max_rows: int
     max_query_bytes: int
-    cache_entries: int = 512
+    cache_bytes: int = 64 << 20
     cache_body_bytes: int = 2 << 20
     _cache: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict)
+    _cached_bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, query: str, form: QueryForm, media_type: str) -> Answer:
@@ -79,9 +80,12 @@ class Endpoint:
             raise HttpError(400, f"the store could not run the query: {outcome.message}")
         if len(outcome.body) <= self.cache_body_bytes:
             with self._lock:
-                self._cache[key] = outcome
-                while len(self._cache) > self.cache_entries:
-                    self._cache.popitem(last=False)
+                if key not in self._cache:
+                    self._cache[key] = outcome
+                    self._cached_bytes += len(outcome.body)
+                while self._cached_bytes > self.cache_bytes:
+                    _, evicted = self._cache.popitem(last=False)
+                    self._cached_bytes -= len(evicted.body)
         return outcome
 
 
@@ -171,9 +175,7 @@ def endpoint() -> Response | str:
         if media == HTML:
             return _page(query)
         answer = endpoint.answer(query, form, media)
-    except Refused as error:
-        return _error(error.status, str(error))
-    except HttpError as error:
+    except (Refused, HttpError) as error:
         return _error(error.status, str(error))
     except (QueryTimeout, Busy) as error:
         return _error(503, str(error))
