@@ -35,6 +35,7 @@ def create_app(data: Path, settings: Settings | None = None) -> Flask:
     metadata = read_metadata(data)
     app = Flask(__name__)
     app.config.update(
+        MAILLAGE_DATA=str(data),
         MAILLAGE_SETTINGS=settings,
         MAILLAGE_BASE_IRI=metadata.base_iri,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
