@@ -3,6 +3,11 @@
 The fiche (a record, ``mlg:Fiche``) and the action it describes (``mlg:Action``) are two resources:
 provenance hangs on the fiche, what the centre did on the action. No blank nodes are minted, so the
 same records always give the same triples, byte for byte.
+
+A partner kind the scheme marks as one organisation per département (``mlg:organisationDepartementale``)
+also gives the action that organisation: ``organisation/{dép}/{kind}``, the same IRI for every action of
+the département that declares the kind (its triples repeat from action to action; the sorted N-Triples
+dump keeps each once).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import PurePath
 
 import pyoxigraph as ox
 
-from .departements import find_departement
+from .departements import Departement, find_departement
 from .iris import slug
 from .record import LIST_FIELDS, Fiche
 from .vocabulary import RDF_TYPE, SCHEMES, Vocabulary, mlg
@@ -25,6 +30,7 @@ DCT = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+ORG = "http://www.w3.org/ns/org#"
 SCHEMA = "https://schema.org/"
 IGEO = "http://rdf.insee.fr/def/geo#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -150,11 +156,15 @@ class Mapper:
         yield ox.Triple(document, RDF_TYPE, mlg("DocumentSource"))
         yield ox.Triple(document, TITLE, ox.Literal(name))
 
+    def departement_node(self, dep: Departement) -> ox.NamedNode:
+        """The IRI of a département, keyed by its INSEE code."""
+        return ox.NamedNode(f"{self.base}territoire/departement/{dep.code.lower()}")
+
     def departement(self, text: str) -> tuple[ox.NamedNode, list[ox.Triple]]:
         """The département as a place of the graph keyed by its INSEE code, linked to INSEE's IRI."""
         dep = find_departement(text)
         assert dep is not None
-        node = ox.NamedNode(f"{self.base}territoire/departement/{dep.code.lower()}")
+        node = self.departement_node(dep)
         return node, [
             ox.Triple(node, RDF_TYPE, ox.NamedNode(IGEO + "Departement")),
             ox.Triple(node, RDF_TYPE, mlg("Territoire")),
@@ -207,7 +217,11 @@ class Mapper:
         yield from self.extract(fiche, fiche_node)
 
     def concepts(self, fiche: Fiche, action: ox.NamedNode) -> Iterator[ox.Triple]:
-        """Links from the action to the concepts its controlled values name (new ones minted)."""
+        """Links from the action to the concepts its controlled values name (new ones minted).
+
+        A declared partner kind that names one organisation per département also links the action to
+        that organisation (``mlg:partenaire``), beside the kind link.
+        """
         for key, value in controlled_values(fiche):
             preferred = self.spellings.preferred(self.vocabulary.concept_key(key, value), value)
             concept, minted = self.vocabulary.concept(key, value, preferred)
@@ -216,3 +230,31 @@ class Mapper:
             if key == "statut":
                 for status in self.vocabulary.exact_matches(concept):
                     yield ox.Triple(action, ox.NamedNode(SCHEMA + "actionStatus"), status)
+            if key == "partenaires":
+                found = self.organisation(concept, fiche.departement or "")
+                if found is not None:
+                    organisation, triples = found
+                    yield from triples
+                    yield ox.Triple(action, mlg("partenaire"), organisation)
+
+    def organisation(
+        self, kind: ox.NamedNode, departement: str
+    ) -> tuple[ox.NamedNode, list[ox.Triple]] | None:
+        """The organisation a partner kind names in a département, or None when the kind is generic.
+
+        Only kinds the scheme marks ``mlg:organisationDepartementale`` name one (the Caf, the CPAM, the
+        Conseil départemental…): ``organisation/{dép}/{kind notation}``, labelled with the scheme's
+        ``mlg:libelleOrganisation`` and the département's name ("Caf (Haute-Garonne)").
+        """
+        kind_info = self.vocabulary.departmental_kind(kind)
+        if kind_info is None:
+            return None
+        dep = find_departement(departement)
+        assert dep is not None, "only fiches with a known département are mapped"
+        node = ox.NamedNode(f"{self.base}organisation/{dep.code.lower()}/{kind_info.notation}")
+        return node, [
+            ox.Triple(node, RDF_TYPE, mlg("Partenaire")),
+            ox.Triple(node, LABEL, _fr(f"{kind_info.label} ({dep.nom})")),
+            ox.Triple(node, ox.NamedNode(ORG + "classification"), kind),
+            ox.Triple(node, mlg("departement"), self.departement_node(dep)),
+        ]

@@ -3,7 +3,9 @@
 The schemes are written with relative IRIs so that one Turtle file serves any publisher: loading them
 against the data's base IRI gives the concepts their published IRIs. The mapping asks this module which
 concept a raw value of the export names; a value no scheme holds yet becomes a new concept marked
-``mlg:ConceptNonRevu``, never a dropped value.
+``mlg:ConceptNonRevu``, never a dropped value. It also tells which partner kinds name one organisation per
+département (``mlg:organisationDepartementale true`` in the scheme) and how that organisation is called
+(``mlg:libelleOrganisation``): read from the scheme's triples, never listed in code.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from maillage import ontology
 from .iris import ONTOLOGY, slug
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 #: Record key -> (scheme slug, concept class local name, property local name).
@@ -39,6 +42,23 @@ def mlg(name: str) -> ox.NamedNode:
     return ox.NamedNode(ONTOLOGY + name)
 
 
+def _is_true(literal: ox.Literal) -> bool:
+    """An xsd:boolean literal meaning true ("true" or "1")."""
+    return literal.datatype.value == XSD_BOOLEAN and literal.value.strip() in ("true", "1")
+
+
+@dataclass(frozen=True)
+class DepartmentalKind:
+    """A partner kind that names one organisation per département (the Caf, the Conseil départemental…).
+
+    ``notation`` is the kind's ``skos:notation`` (the last segment of the organisation's IRI) and ``label``
+    the short name of the organisation (``mlg:libelleOrganisation``), to which the département is appended.
+    """
+
+    notation: str
+    label: str
+
+
 @dataclass
 class Vocabulary:
     """The ontology and the concept schemes as triples, with a lookup from raw values to concepts."""
@@ -46,17 +66,35 @@ class Vocabulary:
     base_iri: str
     _index: dict[str, dict[str, ox.NamedNode]] = field(default_factory=dict, init=False)
     _exact: dict[ox.NamedNode, list[ox.NamedNode]] = field(default_factory=dict, init=False)
+    _departmental: dict[ox.NamedNode, DepartmentalKind] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
+        marked: set[ox.NamedNode] = set()
+        notations: dict[ox.NamedNode, str] = {}
+        names: dict[ox.NamedNode, list[str]] = {}
+        pref_labels: dict[ox.NamedNode, list[str]] = {}
         for triple in self.scheme_triples:
             subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
             if predicate == SKOS + "exactMatch" and isinstance(obj, ox.NamedNode):
                 self._exact.setdefault(subject, []).append(obj)
+            if isinstance(subject, ox.NamedNode) and isinstance(obj, ox.Literal):
+                if predicate == ONTOLOGY + "organisationDepartementale" and _is_true(obj):
+                    marked.add(subject)
+                elif predicate == ONTOLOGY + "libelleOrganisation" and obj.language == "fr":
+                    names.setdefault(subject, []).append(obj.value)
+                elif predicate == SKOS + "notation":
+                    notations.setdefault(subject, obj.value)
+                elif predicate == SKOS + "prefLabel" and obj.language == "fr":
+                    pref_labels.setdefault(subject, []).append(obj.value)
             labels = (SKOS + "prefLabel", SKOS + "altLabel", SKOS + "notation")
             if predicate in labels and isinstance(obj, ox.Literal) and obj.language in (None, "fr"):
                 scheme = self._scheme_of(subject)
                 if scheme is not None:
                     self._index.setdefault(scheme, {}).setdefault(slug(obj.value, max_length=0), subject)
+        for kind in marked:
+            notation = notations.get(kind) or kind.value.rstrip("/").rsplit("/", 1)[-1]
+            label = min(names.get(kind) or pref_labels.get(kind) or [notation])
+            self._departmental[kind] = DepartmentalKind(notation, label)
 
     def _scheme_of(self, concept: ox.Term) -> str | None:
         prefix = self.base_iri + "concept/"
@@ -112,6 +150,14 @@ class Vocabulary:
         if value != label:
             triples.append(ox.Triple(node, ox.NamedNode(SKOS + "altLabel"), ox.Literal(value, language="fr")))
         return node, triples
+
+    def departmental_kind(self, concept: ox.NamedNode) -> DepartmentalKind | None:
+        """How a reviewed partner kind names its organisation in a département; None for other concepts.
+
+        Only concepts of the reviewed schemes carrying ``mlg:organisationDepartementale true`` qualify: a
+        generic kind (Commune, Association locale, Autre) or a value minted as not reviewed never does.
+        """
+        return self._departmental.get(concept)
 
     def exact_matches(self, concept: ox.NamedNode) -> list[ox.NamedNode]:
         """The external terms a reviewed concept is declared equal to (e.g. schema.org's statuses)."""

@@ -222,6 +222,8 @@ def test_base_iri_is_applied_everywhere(seed: Path, tmp_path: Path) -> None:
     assert "<https://w3id.org/maillage/action/" not in text
     assert "<https://w3id.org/maillage/concept/" not in text
     assert f"<{base}concept/mots-cles/parentalite>" in text
+    assert "<https://w3id.org/maillage/organisation/" not in text
+    assert f"<{base}organisation/31/caf>" in text
     assert select(folder, "SELECT (COUNT(*) AS ?n) WHERE { ?a a mlg:Action }") == [{"n": "25"}]
 
 
@@ -267,3 +269,193 @@ def test_a_thing_spelled_two_ways_gets_one_label_whatever_the_order(seed: Path, 
         from maillage.graph.validate import validate_dataset
 
         assert validate_dataset(folder) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# Partner organisations: a kind that counts one organisation per département names that organisation
+# --------------------------------------------------------------------------------------------------
+
+ORG_PREFIX = "PREFIX org: <http://www.w3.org/ns/org#>\n"
+KINDS = BASE + "concept/types-partenaires/"
+DATA = Path(__file__).resolve().parents[1] / "data"
+KIND_NOTATIONS = [
+    "caf",
+    "msa",
+    "carsat",
+    "cpam",
+    "commune",
+    "conseil-departemental",
+    "etat",
+    "association-locale",
+    "association-nationale",
+    "regroupement-de-communes",
+    "autre",
+]
+
+
+def organisations(folder: Path) -> dict[str, tuple[str, str, str, int]]:
+    """Organisation IRI -> (label, kind, département, number of actions linked to it)."""
+    rows = select(
+        folder,
+        ORG_PREFIX
+        + """
+        SELECT ?o ?label ?kind ?dep (COUNT(DISTINCT ?a) AS ?n) WHERE {
+          ?o a mlg:Partenaire ; rdfs:label ?label ; org:classification ?kind ; mlg:departement ?dep .
+          OPTIONAL { ?a mlg:partenaire ?o }
+        } GROUP BY ?o ?label ?kind ?dep""",
+    )
+    return {row["o"]: (row["label"], row["kind"], row["dep"], int(row["n"])) for row in rows}
+
+
+def test_seed_partner_organisations(seed_dataset: Path) -> None:
+    """The six departmental kinds the seed declares give six organisations of Haute-Garonne."""
+    dep = BASE + "territoire/departement/31"
+    assert organisations(seed_dataset) == {
+        BASE + "organisation/31/caf": ("Caf (Haute-Garonne)", KINDS + "caf", dep, 5),
+        BASE + "organisation/31/msa": ("MSA (Haute-Garonne)", KINDS + "msa", dep, 3),
+        BASE + "organisation/31/carsat": ("CARSAT (Haute-Garonne)", KINDS + "carsat", dep, 2),
+        BASE + "organisation/31/cpam": ("CPAM (Haute-Garonne)", KINDS + "cpam", dep, 1),
+        BASE + "organisation/31/conseil-departemental": (
+            "Conseil départemental (Haute-Garonne)",
+            KINDS + "conseil-departemental",
+            dep,
+            2,
+        ),
+        BASE + "organisation/31/etat": ("Préfecture (Haute-Garonne)", KINDS + "etat", dep, 1),
+    }
+    rows = select(seed_dataset, "SELECT (COUNT(*) AS ?n) WHERE { ?a mlg:partenaire ?o }")
+    assert rows == [{"n": "14"}]
+
+
+def test_partner_organisation_agrees_with_declared_kind(seed_dataset: Path) -> None:
+    """An action's organisations: those of its département for its departmental kinds, and nothing else."""
+    via_organisation = select(
+        seed_dataset,
+        ORG_PREFIX
+        + """
+        SELECT ?a ?k ?o WHERE {
+          ?a mlg:partenaire ?o . ?o org:classification ?k ; mlg:departement ?d . ?a mlg:departement ?d }""",
+    )
+    via_kind = select(
+        seed_dataset,
+        """
+        SELECT ?a ?k WHERE { ?a mlg:typePartenaire ?k . ?k mlg:organisationDepartementale true }""",
+    )
+    assert len(via_organisation) == 14
+    assert {(row["a"], row["k"]) for row in via_organisation} == {(row["a"], row["k"]) for row in via_kind}
+    # every action has at most one organisation per kind, and every mlg:partenaire is explained above
+    assert len({(row["a"], row["k"]) for row in via_organisation}) == len(via_organisation)
+    total = select(seed_dataset, "SELECT (COUNT(*) AS ?n) WHERE { ?a mlg:partenaire ?o }")
+    assert total == [{"n": str(len(via_organisation))}]
+
+
+def test_generic_kinds_stay_kinds(seed_dataset: Path) -> None:
+    """Commune, Association locale, Autre… get no organisation; their kind links are untouched."""
+    generic = ["commune", "association-locale", "association-nationale", "regroupement-de-communes", "autre"]
+    classified = select(seed_dataset, ORG_PREFIX + "SELECT DISTINCT ?k WHERE { ?o org:classification ?k }")
+    assert {row["k"] for row in classified} == {
+        KINDS + kind for kind in ["caf", "msa", "carsat", "cpam", "conseil-departemental", "etat"]
+    }
+    assert not {row["k"] for row in classified} & {KINDS + kind for kind in generic}
+    rows = select(
+        seed_dataset,
+        """
+        SELECT ?k (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a mlg:typePartenaire ?k } GROUP BY ?k""",
+    )
+    assert {row["k"].removeprefix(KINDS): int(row["n"]) for row in rows} == {
+        "association-locale": 6,
+        "autre": 5,
+        "caf": 5,
+        "commune": 4,
+        "msa": 3,
+        "carsat": 2,
+        "conseil-departemental": 2,
+        "regroupement-de-communes": 1,
+        "etat": 1,
+        "association-nationale": 1,
+        "cpam": 1,
+    }
+
+
+def test_seed_graph_with_organisations_conforms_to_the_shapes(seed_dataset: Path) -> None:
+    from maillage.graph.validate import validate_dataset
+
+    assert validate_dataset(seed_dataset) == []
+
+
+def test_organisations_are_per_departement(seed: Path, tmp_path: Path) -> None:
+    """The Caf of Gironde is not the Caf of Haute-Garonne; an unreviewed kind (CCAS) names no organisation."""
+    fiches = [*fiches_of(seed), *fiches_of(DATA / "gironde-two-pages.txt")]
+    folder, _ = build(fiches, tmp_path / "two-departements")
+    found = organisations(folder)
+    gironde = BASE + "territoire/departement/33"
+    assert {iri: value for iri, value in found.items() if value[2] == gironde} == {
+        BASE + "organisation/33/caf": ("Caf (Gironde)", KINDS + "caf", gironde, 2),
+        BASE + "organisation/33/cpam": ("CPAM (Gironde)", KINDS + "cpam", gironde, 1),
+    }
+    assert found[BASE + "organisation/31/caf"][::3] == ("Caf (Haute-Garonne)", 5)
+    assert len(found) == 8
+    # the CCAS is a kind no scheme holds yet: a concept marked not reviewed, never an organisation
+    rows = select(
+        folder,
+        ORG_PREFIX
+        + """
+        SELECT ?k ?o WHERE { ?a mlg:typePartenaire ?k . ?k a mlg:ConceptNonRevu .
+                             OPTIONAL { ?o org:classification ?k } }""",
+    )
+    assert rows == [{"k": KINDS + "ccas"}]
+    from maillage.graph.validate import validate_dataset
+
+    assert validate_dataset(folder) == []
+
+
+def test_prefecture_is_the_state_kind(seed: Path, tmp_path: Path) -> None:
+    """A fiche saying "Préfecture" declares the kind État, hence the préfecture of its département."""
+    fiche = Fiche.from_json({**fiches_of(seed)[0].to_json(), "partenaires": ["Préfecture", "Commune"]})
+    folder, _ = build([fiche], tmp_path / "prefecture")
+    rows = select(folder, "SELECT ?k WHERE { ?a mlg:typePartenaire ?k } ORDER BY ?k")
+    assert rows == [{"k": KINDS + "commune"}, {"k": KINDS + "etat"}]
+    assert organisations(folder) == {
+        BASE + "organisation/31/etat": (
+            "Préfecture (Haute-Garonne)",
+            KINDS + "etat",
+            BASE + "territoire/departement/31",
+            1,
+        )
+    }
+
+
+def test_departmental_kinds_are_read_from_the_scheme(
+    seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is hard-coded: a scheme marking no kind departmental gives no organisation at all."""
+    from maillage import ontology
+    from maillage.graph.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary(BASE)
+    kinds = {
+        concept.value.removeprefix(KINDS): (info.notation, info.label)
+        for concept in (ox.NamedNode(KINDS + s) for s in KIND_NOTATIONS)
+        if (info := vocabulary.departmental_kind(concept)) is not None
+    }
+    assert kinds == {
+        "caf": ("caf", "Caf"),
+        "msa": ("msa", "MSA"),
+        "carsat": ("carsat", "CARSAT"),
+        "cpam": ("cpam", "CPAM"),
+        "conseil-departemental": ("conseil-departemental", "Conseil départemental"),
+        "etat": ("etat", "Préfecture"),
+    }
+
+    copies = []
+    for path in ontology.concept_files():
+        copy = tmp_path / "concepts" / path.name
+        copy.parent.mkdir(exist_ok=True)
+        text = path.read_text(encoding="utf-8")
+        marked = "mlg:organisationDepartementale"
+        copy.write_text(text.replace(f"{marked} true", f"{marked} false"), encoding="utf-8")
+        copies.append(copy)
+    monkeypatch.setattr(ontology, "concept_files", lambda: copies)
+    folder, _ = build(fiches_of(seed), tmp_path / "no-organisations")
+    assert select(folder, "SELECT ?o WHERE { { ?a mlg:partenaire ?o } UNION { ?o a mlg:Partenaire } }") == []
+    assert select(folder, "SELECT (COUNT(*) AS ?n) WHERE { ?a mlg:typePartenaire ?k }") == [{"n": "31"}]

@@ -118,7 +118,18 @@ OBJECT_PROPERTIES = [
     "typePartenaire",
     "departement",
     "extrait",
+    "partenaire",
 ]
+ANNOTATION_PROPERTIES = ["codeDataInclusion", "organisationDepartementale", "libelleOrganisation"]
+#: Partner types that name one organisation per département, and the short name of that organisation.
+DEPARTMENTAL_KINDS = {
+    "caf": "Caf",
+    "msa": "MSA",
+    "carsat": "CARSAT",
+    "cpam": "CPAM",
+    "conseil-departemental": "Conseil départemental",
+    "etat": "Préfecture",
+}
 TEXT_PROPERTIES = [
     "raisonFin",
     "precisionInitiative",
@@ -214,14 +225,17 @@ def test_expected_terms_are_declared():
         assert (MLG[name], RDF.type, OWL.ObjectProperty) in g, name
     for name in [*TEXT_PROPERTIES, "annee", "ligne"]:
         assert (MLG[name], RDF.type, OWL.DatatypeProperty) in g, name
-    assert (MLG.codeDataInclusion, RDF.type, OWL.AnnotationProperty) in g
+    for name in ANNOTATION_PROPERTIES:
+        assert (MLG[name], RDF.type, OWL.AnnotationProperty) in g, name
 
 
 def test_every_term_is_documented_in_french_and_english():
     g = _ontology()
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
     terms = {s for kind in kinds for s in g.subjects(RDF.type, kind) if str(s).startswith(str(MLG))}
-    assert len(terms) == len(CLASSES) + len(OBJECT_PROPERTIES) + len(TEXT_PROPERTIES) + 3
+    assert len(terms) == len(CLASSES) + len(OBJECT_PROPERTIES) + len(TEXT_PROPERTIES) + 2 + len(
+        ANNOTATION_PROPERTIES
+    )
     for term in terms:
         for p in (RDFS.label, RDFS.comment):
             langs = _langs(g, term, p)
@@ -249,6 +263,7 @@ def test_alignment_axioms():
         assert set(g.objects(cls, RDFS.subClassOf)) == supers, cls
     expected_properties = {
         MLG.structureOrganisatrice: {prov.wasAssociatedWith, SCHEMA.agent},
+        MLG.partenaire: {prov.wasAssociatedWith},
         MLG.dimension: {DCTERMS.subject},
         MLG.motCle: {DCTERMS.subject},
         MLG.public: {SCHEMA.audience},
@@ -269,6 +284,10 @@ def test_alignment_axioms():
     assert (MLG.annee, RDFS.range, XSD.gYear) in g
     assert (MLG.ligne, RDFS.range, XSD.positiveInteger) in g
     assert g.value(MLG.departement, RDFS.domain) is None
+    assert (MLG.partenaire, RDFS.domain, MLG.Action) in g
+    assert (MLG.partenaire, RDFS.range, MLG.Partenaire) in g
+    assert (MLG.organisationDepartementale, RDFS.range, XSD.boolean) in g
+    assert (MLG.libelleOrganisation, RDFS.range, RDF.langString) in g
 
 
 # --------------------------------------------------------------------------------------------------
@@ -338,6 +357,26 @@ def test_statuses_match_schema_org():
     statuts = _scheme("statuts")
     assert (URIRef(f"{statuts}/en-cours"), SKOS.exactMatch, SCHEMA.ActiveActionStatus) in g
     assert (URIRef(f"{statuts}/terminee"), SKOS.exactMatch, SCHEMA.CompletedActionStatus) in g
+
+
+def test_departmental_partner_kinds():
+    """Exactly the kinds with one organisation per département are marked, each with its organisation's name;
+    "Préfecture" (the State's representative in a département) is a spelling of the kind État."""
+    g = _concepts()
+    scheme = _scheme("types-partenaires")
+    marked = {}
+    for c, flag in g.subject_objects(MLG.organisationDepartementale):
+        assert flag == Literal(True), (c, flag)
+        assert (c, SKOS.inScheme, scheme) in g, c
+        names = list(g.objects(c, MLG.libelleOrganisation))
+        assert len(names) == 1 and names[0].language == "fr", (c, names)
+        marked[str(c).rsplit("/", 1)[1]] = str(names[0])
+    assert marked == DEPARTMENTAL_KINDS
+    assert set(g.subjects(MLG.libelleOrganisation, None)) == set(
+        g.subjects(MLG.organisationDepartementale, None)
+    )
+    etat = URIRef(f"{scheme}/etat")
+    assert Literal("Préfecture", lang="fr") in set(g.objects(etat, SKOS.altLabel))
 
 
 def test_data_inclusion_codes_are_slugs_and_never_exact_matches():
@@ -485,6 +524,45 @@ def test_other_shapes_fail_where_expected():
     }
 
 
+PARTNER = """
+@prefix mlg:    <https://w3id.org/maillage/ontologie#> .
+@prefix rdfs:   <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix org:    <http://www.w3.org/ns/org#> .
+
+<action/gratuiterie> mlg:partenaire <organisation/31/caf> .
+
+<organisation/31/caf> a mlg:Partenaire ;
+    rdfs:label "Caf (Haute-Garonne)"@fr ;
+    org:classification <concept/types-partenaires/caf> ;
+    mlg:departement <territoire/departement/31> .
+"""
+
+
+def test_partner_organisation_conforms():
+    conforms, _, text = validate(_data(VALID_ACTION + PARTNER), shacl_graph=_shapes())
+    assert conforms, text
+
+
+def test_broken_partner_organisation_fails_where_expected():
+    """Two labels (one English), a classification outside the partner types, no département; and an action
+    whose partner is a structure, not a mlg:Partenaire."""
+    broken = (
+        PARTNER.replace('"Caf (Haute-Garonne)"@fr', '"Caf (Haute-Garonne)"@fr , "Caf of Haute-Garonne"@en')
+        .replace("<concept/types-partenaires/caf>", "<concept/publics/adultes>")
+        .replace("    mlg:departement <territoire/departement/31> .", "    .")
+        .replace(
+            "mlg:partenaire <organisation/31/caf>",
+            "mlg:partenaire <structure/maison-des-habitants-de-leguevin>",
+        )
+    )
+    assert _failing_paths(_data(VALID_ACTION + broken)) == {
+        RDFS.label,
+        URIRef("http://www.w3.org/ns/org#classification"),
+        MLG.departement,
+        MLG.partenaire,
+    }
+
+
 def test_concept_files_conform_to_the_shapes():
     conforms, _, text = validate(_concepts(), shacl_graph=_shapes())
     assert conforms, text
@@ -511,9 +589,26 @@ def test_context_compacts_into_friendly_terms():
             "https://schema.org/actionStatus": [{"@id": "https://schema.org/ActiveActionStatus"}],
             f"{mlg}limites": [{"@value": "stockage", "@language": "fr"}],
             f"{mlg}annee": [{"@value": "2025", "@type": f"{xsd}gYear"}],
+            f"{mlg}partenaire": [{"@id": "https://w3id.org/maillage/organisation/31/caf"}],
             "http://xmlns.com/foaf/0.1/isPrimaryTopicOf": [
                 {"@id": "https://w3id.org/maillage/fiche/gratuiterie"}
             ],
+        },
+        {
+            "@id": "https://w3id.org/maillage/organisation/31/caf",
+            "@type": [f"{mlg}Partenaire"],
+            "http://www.w3.org/2000/01/rdf-schema#label": [
+                {"@value": "Caf (Haute-Garonne)", "@language": "fr"}
+            ],
+            "http://www.w3.org/ns/org#classification": [
+                {"@id": "https://w3id.org/maillage/concept/types-partenaires/caf"}
+            ],
+            f"{mlg}departement": [{"@id": "https://w3id.org/maillage/territoire/departement/31"}],
+        },
+        {
+            "@id": "https://w3id.org/maillage/concept/types-partenaires/caf",
+            f"{mlg}organisationDepartementale": [{"@value": "true", "@type": f"{xsd}boolean"}],
+            f"{mlg}libelleOrganisation": [{"@value": "Caf", "@language": "fr"}],
         },
         {
             "@id": "https://w3id.org/maillage/source/export.txt#line=2",
@@ -535,6 +630,15 @@ def test_context_compacts_into_friendly_terms():
     assert action["limites"] == "stockage"
     assert action["annee"] == "2025"
     assert action["fiche"] == "https://w3id.org/maillage/fiche/gratuiterie"
+    assert action["partenaires"] == ["https://w3id.org/maillage/organisation/31/caf"]
+    caf = nodes["https://w3id.org/maillage/organisation/31/caf"]
+    assert caf["type"] == "Partenaire"
+    assert caf["libelle"] == "Caf (Haute-Garonne)"
+    assert caf["classification"] == "https://w3id.org/maillage/concept/types-partenaires/caf"
+    assert caf["departement"] == "https://w3id.org/maillage/territoire/departement/31"
+    kind = nodes["https://w3id.org/maillage/concept/types-partenaires/caf"]
+    assert kind["organisationDepartementale"] == "true"
+    assert kind["libelleOrganisation"] == {"fr": "Caf"}
     extrait = nodes["https://w3id.org/maillage/source/export.txt#line=2"]
     assert extrait["type"] == "ExtraitSource"
     assert extrait["ligne"] == "2"
