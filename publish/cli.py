@@ -22,6 +22,7 @@ from maillage.graph.validate import validate_dataset
 from .app import Settings, create_app
 from .generate_command import generate_command
 from .guard import Refused, check_query
+from .network_command import network_command
 from .table import render_table
 from .workers import Failure, Request, execute
 
@@ -172,6 +173,7 @@ def _report_validation(folder: Path) -> None:
 
 
 main.add_command(generate_command)
+main.add_command(network_command)
 
 
 @main.command()
