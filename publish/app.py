@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from maillage.graph.build import read_metadata
 from maillage.graph.store import StoreMode
 
-from . import sparql
+from . import reseau, sparql
 from .workers import WorkerPool
 
 
@@ -45,6 +45,7 @@ def create_app(data: Path, settings: Settings | None = None) -> Flask:
     pool.wait_ready(settings.startup_timeout)
     app.extensions["maillage.sparql"] = sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes)
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(reseau.blueprint)
     CORS(
         app,
         resources={r"/sparql": {"origins": "*"}},
