@@ -11,6 +11,7 @@ from flask_cors import CORS
 from werkzeug.wrappers import Response
 
 from maillage.graph.build import read_metadata
+from maillage.graph.catalogue import catalogue
 from maillage.graph.store import StoreMode
 
 from . import reseau, sparql
@@ -27,6 +28,7 @@ class Settings:
     workers: int = 2
     store: StoreMode = StoreMode.MEMORY
     startup_timeout: float = 600.0
+    warm_catalogue: bool = True
 
 
 def create_app(data: Path, settings: Settings | None = None) -> Flask:
@@ -43,7 +45,10 @@ def create_app(data: Path, settings: Settings | None = None) -> Flask:
     pool = WorkerPool(data, settings.workers, settings.time_limit, settings.store)
     atexit.register(pool.close)
     pool.wait_ready(settings.startup_timeout)
-    app.extensions["maillage.sparql"] = sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes)
+    endpoint = sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes)
+    if settings.warm_catalogue:
+        endpoint.warm([question.query for question in catalogue()])
+    app.extensions["maillage.sparql"] = endpoint
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(reseau.blueprint)
     CORS(

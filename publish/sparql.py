@@ -88,6 +88,11 @@ class Endpoint:
                     self._cached_bytes -= len(evicted.body)
         return outcome
 
+    def warm(self, queries: list[str]) -> None:
+        """Answer ``queries`` now (in JSON, the page's format), so that their first request is a cache hit."""
+        for query in queries:
+            self.answer(query, check_query(query), "application/sparql-results+json")
+
 
 def _endpoint() -> Endpoint:
     return current_app.extensions["maillage.sparql"]

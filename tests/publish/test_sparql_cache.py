@@ -40,3 +40,22 @@ def test_large_answers_are_not_cached() -> None:
     endpoint.answer("q1", QueryForm.SELECT, JSON)
     endpoint.answer("q1", QueryForm.SELECT, JSON)
     assert pool.queries == ["q1", "q1"]
+
+
+def test_the_catalogue_is_answered_at_start_up(seed_dataset) -> None:
+    """The dataset never changes while served: the catalogue's answers are ready before any request."""
+    from maillage.graph.catalogue import catalogue
+    from maillage.publish.app import Settings, create_app
+
+    app = create_app(seed_dataset, Settings(workers=1))
+    try:
+        endpoint = app.extensions["maillage.sparql"]
+        cached = {query for query, media in endpoint._cache if media == JSON}
+        assert cached == {question.query for question in catalogue()}
+        with app.test_client() as client:
+            response = client.get(
+                "/sparql", query_string={"query": catalogue()[0].query}, headers={"Accept": JSON}
+            )
+            assert response.status_code == 200
+    finally:
+        endpoint.pool.close()
