@@ -67,17 +67,18 @@ class Endpoint:
     cache_body_bytes: int = 2 << 20
     _cache: OrderedDict[tuple[str, str], Answer] = field(default_factory=OrderedDict)
     _cached_bytes: int = 0
+    _pinned: dict[tuple[str, str], Answer] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, query: str, form: QueryForm, media_type: str) -> Answer:
         key = (query, media_type)
         with self._lock:
+            if key in self._pinned:
+                return self._pinned[key]
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        outcome = self.pool.run(Request(query, form, media_type, self.max_rows))
-        if isinstance(outcome, Failure):
-            raise HttpError(400, f"the store could not run the query: {outcome.message}")
+        outcome = self._run(query, form, media_type)
         if len(outcome.body) <= self.cache_body_bytes:
             with self._lock:
                 if key not in self._cache:
@@ -88,10 +89,20 @@ class Endpoint:
                     self._cached_bytes -= len(evicted.body)
         return outcome
 
+    def _run(self, query: str, form: QueryForm, media_type: str) -> Answer:
+        outcome = self.pool.run(Request(query, form, media_type, self.max_rows))
+        if isinstance(outcome, Failure):
+            raise HttpError(400, f"the store could not run the query: {outcome.message}")
+        return outcome
+
     def warm(self, queries: list[str]) -> None:
-        """Answer ``queries`` now (in JSON, the page's format), so that their first request is a cache hit."""
+        """Answer ``queries`` now (in JSON, the page's format) and keep them, whatever their size.
+
+        They are a fixed, short list (the catalogue), so they are pinned outside the LRU budget.
+        """
         for query in queries:
-            self.answer(query, check_query(query), "application/sparql-results+json")
+            media = "application/sparql-results+json"
+            self._pinned[(query, media)] = self._run(query, check_query(query), media)
 
 
 def _endpoint() -> Endpoint:

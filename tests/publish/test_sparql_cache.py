@@ -50,7 +50,7 @@ def test_the_catalogue_is_answered_at_start_up(seed_dataset) -> None:
     app = create_app(seed_dataset, Settings(workers=1))
     try:
         endpoint = app.extensions["maillage.sparql"]
-        cached = {query for query, media in endpoint._cache if media == JSON}
+        cached = {query for query, media in endpoint._pinned if media == JSON}
         assert cached == {question.query for question in catalogue()}
         with app.test_client() as client:
             response = client.get(
