@@ -23,6 +23,7 @@ from .app import Settings, create_app
 from .generate_command import generate_command
 from .guard import Refused, check_query
 from .network_command import network_command
+from .options import data_option
 from .table import render_table
 from .workers import Failure, Request, execute
 
@@ -177,13 +178,7 @@ main.add_command(network_command)
 
 
 @main.command()
-@click.option(
-    "--data",
-    "data",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A dataset folder written by `maillage build`.",
-)
+@data_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--time-limit", default=10.0, show_default=True, type=float, help="Seconds a query may run.")
@@ -225,13 +220,7 @@ def serve(
 
 
 @main.command()
-@click.option(
-    "--data",
-    "data",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A dataset folder written by `maillage build`.",
-)
+@data_option
 @click.argument("query")
 @click.option(
     "--format",

@@ -19,6 +19,7 @@ from maillage.graph.networks import (
     build_network,
 )
 from maillage.graph.store import StoreMode, open_store
+from maillage.publish.options import data_option
 
 #: Filter field -> the command-line option that sets it.
 FILTER_OPTIONS = {
@@ -36,13 +37,7 @@ def _filter_option(name: str, field: str, help: str):
 
 
 @click.command("network")
-@click.option(
-    "--data",
-    "data",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A dataset folder written by `maillage build`.",
-)
+@data_option
 @click.option(
     "--kind",
     "kind",
