@@ -495,6 +495,7 @@ def render_view(G: nx.Graph, *, title: str | None = None, **limits: Any) -> str:
             "site_css": _inline(STATIC / "maillage.css", "style"),
             "reseau_css": _inline(STATIC / "reseau.css", "style"),
             "vis_js": _inline(VIS_NETWORK / "vis-network.min.js", "script"),
+            "dom_js": _inline(STATIC / "dom.js", "script"),
             "reseau_js": _inline(STATIC / "reseau.js", "script"),
         },
     )

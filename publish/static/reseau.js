@@ -55,16 +55,7 @@
 
   // ---- Small helpers -----------------------------------------------------------------------------
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function plural(n, one, many) {
-    return n.toLocaleString("fr-FR") + "\u00a0" + (n === 1 ? one : many);
-  }
+  const { el, plural } = window.maillageDom;
 
   function setState(state) {
     container.dataset.state = state;

@@ -133,16 +133,7 @@
     return endpoint + (endpoint.includes("?") ? "&" : "?") + params.toString();
   }
 
-  function el(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function plural(n, one, many) {
-    return n.toLocaleString("fr-FR") + "\u00a0" + (n === 1 ? one : many);
-  }
+  const { el, plural } = window.maillageDom;
 
   function seconds(ms) {
     return (ms / 1000).toLocaleString("fr-FR", { maximumFractionDigits: 2, minimumFractionDigits: 2 }) + "\u00a0s";

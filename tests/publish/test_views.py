@@ -91,7 +91,8 @@ def test_texts_from_fiches_are_escaped_and_travel_intact(tmp_path: Path) -> None
     page = parse(html)
     assert not [tag for tag, _ in page.tags if tag in ("img", "b")]
     scripts = [attrs for tag, attrs in page.tags if tag == "script"]
-    assert [attrs.get("type") for attrs in scripts] == ["application/json", None, None]  # island, vis, ours
+    # the data island, then vis-network, dom.js and reseau.js
+    assert [attrs.get("type") for attrs in scripts] == ["application/json", None, None, None]
     assert "Titre &lt;script&gt;alert(1)&lt;/script&gt;" in html  # <title> and <h1>, escaped
 
     # The island parses back to the very strings of the graph: labels, tooltips, edge titles.
@@ -372,7 +373,7 @@ def test_reseau_page_shows_the_default_partner_network(client, seed_dataset: Pat
     assert remote_assets(html) == []
     page = parse(html)
     scripts = [attrs.get("src") for tag, attrs in page.tags if tag == "script" and attrs.get("src")]
-    assert scripts == ["/static/vendor/vis-network/vis-network.min.js", "/static/reseau.js"]
+    assert scripts == ["/static/vendor/vis-network/vis-network.min.js", "/static/dom.js", "/static/reseau.js"]
     # No inline script: only the JSON island has content.
     assert re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html) == []
     expected = seed_network(seed_dataset)
