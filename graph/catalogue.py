@@ -1,6 +1,6 @@
 """The catalogue of SPARQL questions: the project's shared vocabulary of questions about the graph.
 
-Each question is one ``catalogue/NN-name.rq`` file, so that researchers can read, copy and run it as
+Each question is one ``questions/NN-name.rq`` file, so that researchers can read, copy and run it as
 plain SPARQL, while the query page, the command line, the notebooks and the network views all ask the
 same question the same way. A file starts with two comment lines, ``# titre: …`` and
 ``# description: …`` (French, for the people who run it), then a self-contained query with its own
@@ -38,14 +38,14 @@ def _parse(name: str, text: str) -> Question:
         if match:
             header.setdefault(match[1], match[2])
     if not header.get("titre") or not header.get("description"):
-        raise ValueError(f"catalogue/{name}: the file must open with '# titre:' and '# description:' lines")
+        raise ValueError(f"questions/{name}: the file must open with '# titre:' and '# description:' lines")
     return Question(name, header["titre"], header["description"], text)
 
 
 @cache
 def _questions() -> tuple[Question, ...]:
     # Package data, so the catalogue ships with an installed wheel as well as with the editable checkout.
-    folder = files("maillage.graph") / "catalogue"
+    folder = files("maillage.graph") / "questions"
     found = []
     for entry in folder.iterdir():
         match = _FILE.match(entry.name)
@@ -54,7 +54,7 @@ def _questions() -> tuple[Question, ...]:
     names = [question.name for _, question in found]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise ValueError(f"catalogue: several files share the name(s) {', '.join(duplicates)}")
+        raise ValueError(f"questions/: several files share the name(s) {', '.join(duplicates)}")
     return tuple(question for _, question in sorted(found, key=lambda item: item[0]))
 
 

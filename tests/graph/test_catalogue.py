@@ -739,7 +739,7 @@ def test_files_are_in_display_order() -> None:
     from importlib.resources import files
 
     names = sorted(
-        p.name for p in (files("maillage.graph") / "catalogue").iterdir() if p.name.endswith(".rq")
+        p.name for p in (files("maillage.graph") / "questions").iterdir() if p.name.endswith(".rq")
     )
     assert [re.sub(r"^\d{2}-|\.rq$", "", n) for n in names] == NAMES
     assert [n[:2] for n in names] == [f"{i:02d}" for i in range(1, len(names) + 1)]

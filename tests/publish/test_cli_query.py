@@ -31,7 +31,7 @@ def test_catalogue_name_as_a_readable_table(seed_dataset: Path) -> None:
 
 def test_rq_file_in_csv_and_json(seed_dataset: Path) -> None:
     path = next(q for q in catalogue() if q.name == "actions-par-departement")
-    rq = Path(__file__).resolve().parents[2] / "graph" / "catalogue"
+    rq = Path(__file__).resolve().parents[2] / "graph" / "questions"
     file = next(rq.glob("*-actions-par-departement.rq"))
     done = query(seed_dataset, str(file), "--format", "csv")
     assert done.returncode == 0, done.stderr
