@@ -10,9 +10,11 @@ apart by their content digest (and reported).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -42,6 +44,14 @@ class BuildResult:
     merged: int = 0
     actions: int = 0
     triples: int = 0
+    built: str = ""
+
+
+def build_date() -> str:
+    """The day of the build (ISO 8601), or the day of ``SOURCE_DATE_EPOCH`` for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.date().isoformat()
 
 
 def normalise_base_iri(base_iri: str | None) -> str:
@@ -82,7 +92,7 @@ def build_dataset(
     out.mkdir(parents=True, exist_ok=True)
     vocabulary = Vocabulary(normalise_base_iri(base_iri))
     mapper = Mapper(vocabulary)
-    result = BuildResult(vocabulary.base_iri, sorted({Path(f).name for f in files}))
+    result = BuildResult(vocabulary.base_iri, sorted({Path(f).name for f in files}), built=build_date())
 
     result.kept, identities = _write_records(fiches, out / RECORDS, mapper)
     triples = SortedNTriples()

@@ -58,8 +58,10 @@ from maillage.graph.store import dataset_version, open_store
 from maillage.graph.vocabulary import SCHEMES
 
 from . import views
+from .pages import request_context
 
 blueprint = Blueprint("reseau", __name__)
+blueprint.context_processor(request_context)
 blueprint.add_app_template_filter(views.fr_int, "fr_int")
 blueprint.add_app_template_filter(views.fr_float, "fr_float")
 

@@ -18,9 +18,11 @@ from maillage.graph.catalogue import catalogue
 from maillage.graph.dump import PREFIXES
 
 from .guard import QueryForm, Refused, check_query, refuse_update
+from .pages import request_context
 from .workers import GRAPH_FORMATS, RESULT_FORMATS, Answer, Busy, Failure, QueryTimeout, Request, WorkerPool
 
 blueprint = Blueprint("sparql", __name__)
+blueprint.context_processor(request_context)
 
 HTML = "text/html"
 TRUNCATED_HEADER = "X-Maillage-Truncated"
