@@ -35,3 +35,8 @@ def concept_files() -> list[Path]:
     pyoxigraph) so that concepts land under the same base as the data that uses them.
     """
     return sorted((ONTOLOGY_DIR / "concepts").glob("*.ttl"))
+
+
+def labels_file() -> Path:
+    """Display labels (``libelles.ttl``): French names of reused terms and inverse labels, for pages only."""
+    return ONTOLOGY_DIR / "libelles.ttl"

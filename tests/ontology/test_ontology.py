@@ -120,7 +120,12 @@ OBJECT_PROPERTIES = [
     "extrait",
     "partenaire",
 ]
-ANNOTATION_PROPERTIES = ["codeDataInclusion", "organisationDepartementale", "libelleOrganisation"]
+ANNOTATION_PROPERTIES = [
+    "codeDataInclusion",
+    "organisationDepartementale",
+    "libelleOrganisation",
+    "libelleInverse",
+]
 #: Partner types that name one organisation per département, and the short name of that organisation.
 DEPARTMENTAL_KINDS = {
     "caf": "Caf",
