@@ -19,17 +19,20 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .dump import SortedNTriples, atomic_write, write_jsonld, write_turtle
+from .downloads import BY_NAME, CHECKSUMS
+from .dump import SortedNTriples, atomic_write, write_checksums, write_gzip, write_jsonld, write_turtle
 from .export import Problem
 from .iris import DEFAULT_BASE_IRI
 from .rdf import Mapper, action_path, content_digest
 from .record import Fiche, Source
+from .tables import write_tables
 from .vocabulary import Vocabulary
 
 RECORDS = "fiches.jsonl"
 NTRIPLES = "graph.nt"
 TURTLE = "graph.ttl"
 JSONLD = "graph.jsonld"
+NTRIPLES_GZ = "graph.nt.gz"
 STORE = "store"
 METADATA = "build.json"
 
@@ -130,7 +133,12 @@ def build_dataset(
     result.triples = triples.write(out / NTRIPLES)
     write_turtle(out / NTRIPLES, out / TURTLE)
     write_jsonld(out / NTRIPLES, out / JSONLD)
+    write_gzip(out / NTRIPLES, out / NTRIPLES_GZ)
     load_store(out / NTRIPLES, out / STORE)
+    store = ox.Store.read_only(str(out / STORE))
+    write_tables(store, out, vocabulary.base_iri)
+    del store
+    write_checksums(out, [name for name in BY_NAME if name != CHECKSUMS and (out / name).is_file()])
     with atomic_write(out / METADATA) as handle:
         json.dump(asdict(result), handle, ensure_ascii=False, indent=2, sort_keys=True)
         handle.write("\n")

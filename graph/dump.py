@@ -4,13 +4,18 @@ Sorted, de-duplicated N-Triples is the canonical dump: the same triples always g
 It is sorted out of core (sorted runs spilled to disk, then merged) so that memory stays flat however
 large the graph is; Turtle and JSON-LD are streamed from it in that order, so they are deterministic too.
 Every file is written beside its target and renamed into place, so a reader never sees half a file.
+The gzip copy of the dump and the checksums file are deterministic too, so a rebuild of the same data
+publishes the same bytes and the same digests.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import heapq
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -100,6 +105,42 @@ class SortedNTriples:
         return count
 
 
+def write_gzip(source: Path, target: Path) -> None:
+    """Gzip ``source`` into ``target`` so that the same bytes always give the same archive.
+
+    The header carries no modification time and no file name, so the archive (and the checksum published
+    for it) depends on the content only, not on the day of the build or the file's name; the copy is
+    streamed, so memory stays flat whatever the size of the dump.
+    """
+    with (
+        source.open("rb") as raw,
+        atomic_write(target, "wb") as out,
+        gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=0) as packed,
+    ):
+        shutil.copyfileobj(raw, packed, length=1 << 20)
+
+
+def write_checksums(folder: Path, names: list[str], target: str = "SHA256SUMS") -> dict[str, str]:
+    """SHA-256 of the files ``names`` of ``folder``, written as ``folder/target`` for ``sha256sum -c``.
+
+    The lines are sorted by name so that the file only changes when a listed file does. Names that
+    ``sha256sum`` would have to escape (line breaks, backslash) are refused rather than written ambiguously.
+    """
+    for name in names:
+        if any(character in name for character in "\n\r\\") or name == target:
+            raise ValueError(f"cannot list {name!r} in {target}")
+    digests = {name: sha256_of(folder / name) for name in sorted(set(names))}
+    with atomic_write(folder / target) as out:
+        out.writelines(f"{digest}  {name}\n" for name, digest in digests.items())
+    return digests
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, in hexadecimal, read in blocks."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def read_ntriples(path: Path) -> Iterator[ox.Triple]:
     """The triples of an N-Triples file, streamed."""
     for quad in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES):
@@ -125,25 +166,53 @@ def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, batch:
     and the context is processed once per batch.
     """
     context = context if context is not None else load_context()
-    options = {"documentLoader": _no_remote_documents}
     with atomic_write(path) as out:
         out.write('{\n"@context": ')
         json.dump(context["@context"], out, ensure_ascii=False, sort_keys=True, indent=1)
         out.write(',\n"@graph": [')
         separator = "\n"
         for nodes in _batches(groupby(read_ntriples(ntriples), key=lambda triple: triple.subject), batch):
-            expanded = [
-                _types_as_keyword(node)
-                for triples in nodes
-                for node in json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
-            ]
-            compacted = jsonld.compact(expanded, context, options)
-            for node in compacted.get("@graph", [compacted]):
-                node.pop("@context", None)
+            for node in compact_nodes([t for triples in nodes for t in triples], context):
                 out.write(separator)
                 json.dump(node, out, ensure_ascii=False, sort_keys=True)
                 separator = ",\n"
         out.write("\n]\n}\n")
+
+
+def compact_nodes(triples: list[ox.Triple], context: dict) -> list[dict]:
+    """The node objects of ``triples`` compacted with ``context`` (without the context itself)."""
+    expanded = [
+        _types_as_keyword(node) for node in json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
+    ]
+    compacted = jsonld.compact(expanded, context, {"documentLoader": _no_remote_documents})
+    nodes = compacted.get("@graph", [compacted] if len(compacted) > 1 else [])
+    for node in nodes:
+        node.pop("@context", None)
+    return nodes
+
+
+#: The RDF formats of a document, by file extension: media type and pyoxigraph format (None: JSON-LD).
+DOCUMENT_FORMATS: dict[str, tuple[str, ox.RdfFormat | None]] = {
+    "ttl": ("text/turtle", ox.RdfFormat.TURTLE),
+    "nt": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    "jsonld": ("application/ld+json", None),
+    "rdf": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+}
+
+
+def serialize_document(triples: Iterable[ox.Triple], extension: str, context: dict | None = None) -> bytes:
+    """Triples as a document in the format of ``extension`` (see DOCUMENT_FORMATS), deterministically.
+
+    JSON-LD is compacted with the project's context, included in the document so that it reads
+    offline; the other formats are written by Oxigraph, Turtle and RDF/XML with the project's prefixes.
+    """
+    ordered = sorted(set(triples), key=str)
+    fmt = DOCUMENT_FORMATS[extension][1]
+    if fmt is None:
+        context = context if context is not None else load_context()
+        document = {"@context": context["@context"], "@graph": compact_nodes(ordered, context)}
+        return (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
+    return ox.serialize(ordered, format=fmt, prefixes=None if fmt is ox.RdfFormat.N_TRIPLES else PREFIXES)
 
 
 def _batches(

@@ -34,7 +34,7 @@ SCHEMES = {path.stem for path in concept_files()}
 
 
 class Page(HTMLParser):
-    """What the tests look at: ids (with the ids of their ancestors and their text), links, scripts, styles."""
+    """What the tests look at: ids (with their ancestors' ids and their text), links, scripts, styles."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -59,7 +59,7 @@ class Page(HTMLParser):
 
     def _open(self, tag: str, attributes: dict[str, str | None]) -> None:
         inside_main = any(name == "main" for name, _ in self.stack)
-        if "id" in attributes and attributes["id"]:
+        if attributes.get("id"):
             ident = attributes["id"]
             self.ids[ident] += 1
             self.ancestors[ident] = [i for _, i in self.stack if i]

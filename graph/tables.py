@@ -1,0 +1,779 @@
+"""Spreadsheet tables of the graph: CSV files described by W3C CSVW metadata.
+
+Many researchers open a spreadsheet before they write a SPARQL query. The tables give them the graph
+flattened: one row per action, per structure, per (action, partner kind) and per (action, keyword), with
+French labels next to every IRI so that a row reads on its own, and the IRIs kept so that a row leads
+back to the graph. They are computed by SPARQL SELECT queries on the built store (never from the records),
+so they say exactly what the graph says.
+
+``csv-metadata.json`` (the file name CSVW processors look for beside the tables) documents every column in
+French and maps it back to the ontology's properties: a CSV-to-RDF conversion (W3C csv2rdf) of the tables
+gives the graph's own triples (``mlg:structureOrganisatrice``, ``mlg:motCle``…), the label columns give
+``rdfs:label``/``skos:prefLabel`` of the resource they name, and the columns with no faithful RDF reading
+(labels joined in one cell, counts, ``oui``/``non``, file:line) are marked ``suppressOutput``.
+
+The dialect is CSVW's default, which is RFC 4180: comma, double quotes, UTF-8 without a byte order mark,
+CRLF at the end of every row, one header row. Rows are sorted and nothing depends on time or on the
+store's iteration order, so the same graph always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .dump import atomic_write
+from .iris import ONTOLOGY
+
+ACTIONS = "actions.csv"
+STRUCTURES = "structures.csv"
+PARTENARIATS = "partenariats.csv"
+MOTS_CLES = "mots-cles.csv"
+METADATA = "csv-metadata.json"
+
+#: Between the values of a multi-valued cell (the ``separator`` CSVW declares for those columns).
+SEPARATOR = " ; "
+
+DCT = "http://purl.org/dc/terms/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+IGEO = "http://rdf.insee.fr/def/geo#"
+#: INSEE's IRI of a département from its code: the graph's territories are skos:closeMatch of it.
+INSEE_DEPARTEMENT = "http://id.insee.fr/geo/departement/"
+
+PREFIXES = f"""
+PREFIX mlg: <{ONTOLOGY}>
+PREFIX dct: <{DCT}>
+PREFIX foaf: <{FOAF}>
+PREFIX rdfs: <{RDFS}>
+PREFIX skos: <{SKOS}>
+PREFIX igeo: <{IGEO}>
+PREFIX org: <http://www.w3.org/ns/org#>
+"""
+
+#: Action property -> key of the action's values (multi-valued columns keep every value).
+ACTION_PROPERTIES = {
+    DCT + "title": "titre",
+    ONTOLOGY + "structureOrganisatrice": "structure",
+    ONTOLOGY + "departement": "departement",
+    ONTOLOGY + "annee": "annee",
+    ONTOLOGY + "statut": "statut",
+    ONTOLOGY + "dimension": "dimensions",
+    ONTOLOGY + "echelleTerritoriale": "echelle_territoriale",
+    ONTOLOGY + "public": "publics",
+    ONTOLOGY + "motCle": "mots_cles",
+    ONTOLOGY + "initiateur": "initiateurs",
+    ONTOLOGY + "typePartenaire": "types_partenaires",
+    DCT + "abstract": "resume",
+    FOAF + "isPrimaryTopicOf": "fiche",
+}
+
+Q_ACTIONS = (
+    PREFIXES
+    + f"""
+SELECT ?action ?property ?value WHERE {{
+  ?action a mlg:Action .
+  OPTIONAL {{
+    VALUES ?property {{ {" ".join(f"<{iri}>" for iri in ACTION_PROPERTIES)} }}
+    ?action ?property ?value .
+  }}
+}}"""
+)
+
+# The label a person reads: a concept's skos:prefLabel, else the rdfs:label of a structure, territory or
+# partner organisation; French only.
+Q_LABELS = (
+    PREFIXES
+    + """
+SELECT ?resource ?rank ?label WHERE {
+  {
+    ?resource skos:prefLabel ?label .
+    BIND(0 AS ?rank)
+  } UNION {
+    VALUES ?class { mlg:Structure igeo:Departement mlg:Territoire mlg:Partenaire }
+    ?resource a ?class ; rdfs:label ?label .
+    BIND(1 AS ?rank)
+  }
+  FILTER(LANGMATCHES(LANG(?label), "fr"))
+}"""
+)
+
+Q_CODES = (
+    PREFIXES
+    + """
+SELECT ?territory ?code WHERE { ?territory igeo:codeINSEE ?code }"""
+)
+
+Q_SOURCES = (
+    PREFIXES
+    + """
+SELECT ?fiche ?file ?line WHERE {
+  ?fiche a mlg:Fiche ; mlg:extrait ?extract .
+  ?extract mlg:ligne ?line ; dct:isPartOf ?document .
+  ?document dct:title ?file .
+}"""
+)
+
+Q_STRUCTURES = (
+    PREFIXES
+    + """
+SELECT ?structure (COUNT(DISTINCT ?action) AS ?actions) (SAMPLE(?dep) AS ?departement) WHERE {
+  ?structure a mlg:Structure .
+  OPTIONAL { ?structure mlg:departement ?dep }
+  OPTIONAL { ?action mlg:structureOrganisatrice ?structure }
+} GROUP BY ?structure"""
+)
+
+# An organisation is the action's partner of a kind when the action links it (mlg:partenaire) and it is
+# classified under that kind: generic kinds (Commune, Autre…) name no organisation.
+Q_PARTENARIATS = (
+    PREFIXES
+    + """
+SELECT ?action ?kind ?organisation WHERE {
+  ?action a mlg:Action ; mlg:typePartenaire ?kind .
+  OPTIONAL { ?action mlg:partenaire ?organisation . ?organisation org:classification ?kind }
+}"""
+)
+
+Q_MOTS_CLES = (
+    PREFIXES
+    + """
+SELECT ?action ?keyword ?unreviewed WHERE {
+  ?action a mlg:Action ; mlg:motCle ?keyword .
+  BIND(EXISTS { ?keyword a mlg:ConceptNonRevu } AS ?unreviewed)
+}"""
+)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The tables' description: one source for the CSV headers and for the CSVW metadata
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column and how it reads as RDF (``about``: the subject template when it is not the row's)."""
+
+    name: str
+    title: str
+    description: str
+    datatype: str | dict[str, str] = "string"
+    required: bool = False
+    multiple: bool = False
+    lang: str | None = None
+    property_url: str | None = None
+    value_url: str | None = None
+    about_url: str | None = None
+    suppress: bool = False
+    virtual: bool = False
+
+    def metadata(self) -> dict[str, Any]:
+        described: dict[str, Any] = {"name": self.name}
+        if not self.virtual:
+            # The header cell is a title too, so that validators that match headers on titles accept it.
+            described["titles"] = {"fr": [self.title, self.name]}
+            described["dc:description"] = self.description
+            described["datatype"] = self.datatype
+            described["required"] = self.required
+        if self.multiple:
+            described["separator"] = SEPARATOR
+        if self.lang:
+            described["lang"] = self.lang
+        for key, value in (
+            ("aboutUrl", self.about_url),
+            ("propertyUrl", self.property_url),
+            ("valueUrl", self.value_url),
+        ):
+            if value is not None:
+                described[key] = value
+        if self.suppress:
+            described["suppressOutput"] = True
+        if self.virtual:
+            described["virtual"] = True
+        return described
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV file: its columns in order, the row's subject, its keys."""
+
+    url: str
+    title: str
+    description: str
+    about_url: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    #: (column, referenced table, referenced column)
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def header(self) -> list[str]:
+        return [column.name for column in self.columns if not column.virtual]
+
+    def metadata(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "columns": [column.metadata() for column in self.columns],
+            "aboutUrl": self.about_url,
+            "primaryKey": list(self.primary_key) if len(self.primary_key) > 1 else self.primary_key[0],
+        }
+        if self.foreign_keys:
+            schema["foreignKeys"] = [
+                {"columnReference": column, "reference": {"resource": table, "columnReference": target}}
+                for column, table, target in self.foreign_keys
+            ]
+        return {
+            "url": self.url,
+            "dc:title": self.title,
+            "dc:description": self.description,
+            "tableSchema": schema,
+        }
+
+
+def _iri(name: str, title: str, description: str, **kwargs: Any) -> Column:
+    return Column(name, title, description, datatype="anyURI", required=True, **kwargs)
+
+
+def _labels(name: str, title: str, what: str, prop: str) -> Column:
+    return Column(
+        name,
+        title,
+        f"{what} : libellés français (skos:prefLabel) des concepts liés à l'action par {prop}, "
+        f"triés par ordre alphabétique et séparés par « ; ». Vide si la fiche n'en donne aucun. "
+        f"Les IRI des concepts ne sont que dans le graphe : la colonne n'est pas convertie en RDF.",
+        multiple=True,
+        lang="fr",
+        suppress=True,
+    )
+
+
+def _departement_columns(whose: str) -> tuple[Column, Column]:
+    insee = INSEE_DEPARTEMENT + "{departement_code}"
+    return (
+        Column(
+            "departement_code",
+            "Code Insee du département",
+            f"Code officiel géographique (Insee) du département {whose} : « 31 », « 2A », « 974 ». "
+            "Dans le graphe, igeo:codeINSEE du territoire (mlg:departement). En RDF, la colonne décrit "
+            "l'IRI du département à l'Insee (http://id.insee.fr/geo/departement/{code}), dont le "
+            "territoire du graphe est un skos:closeMatch.",
+            datatype={"base": "string", "format": "^(?:[0-9]{2}|2[AB]|97[1-6])$"},
+            required=True,
+            about_url=insee,
+            property_url=IGEO + "codeINSEE",
+        ),
+        Column(
+            "departement",
+            "Département",
+            f"Nom officiel du département {whose} (rdfs:label en français du territoire).",
+            required=True,
+            lang="fr",
+            about_url=insee,
+            property_url=IGEO + "nom",
+        ),
+    )
+
+
+ACTION = _iri(
+    "action",
+    "Action",
+    "IRI de l'action (mlg:Action) ; renvoie à la ligne de actions.csv qui porte la même IRI.",
+    suppress=True,
+)
+ACTION_TITRE = Column(
+    "action_titre",
+    "Titre de l'action",
+    "Titre de l'action (dct:title), repris de actions.csv pour lire la ligne sans jointure.",
+    required=True,
+    lang="fr",
+    about_url="{+action}",
+    property_url=DCT + "title",
+)
+STRUCTURE = _iri(
+    "structure",
+    "Structure organisatrice",
+    "IRI de la structure qui organise l'action (mlg:structureOrganisatrice) : centre social, espace de "
+    "vie sociale… ; renvoie à la colonne iri de structures.csv.",
+    property_url=ONTOLOGY + "structureOrganisatrice",
+    value_url="{+structure}",
+)
+STRUCTURE_NOM = Column(
+    "structure_nom",
+    "Nom de la structure",
+    "Nom de la structure organisatrice (rdfs:label), tel que l'export l'écrit le plus souvent.",
+    required=True,
+    lang="fr",
+    about_url="{+structure}",
+    property_url=RDFS + "label",
+)
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        ACTIONS,
+        "Actions des centres sociaux",
+        "Une ligne par action (mlg:Action), c'est-à-dire par fiche-action SENACS retenue (les doublons "
+        "exacts sont fusionnés) : ce que la structure a fait, avec les valeurs contrôlées de la fiche "
+        "sous forme de libellés. Les textes longs de la fiche (descriptions, résultats, limites, "
+        "perspectives) sont dans le graphe.",
+        "{+iri}",
+        (
+            _iri(
+                "iri",
+                "IRI de l'action",
+                "Identifiant pérenne de l'action (mlg:Action) dans le graphe ; l'ouvrir donne sa page.",
+                suppress=True,
+            ),
+            Column(
+                "titre",
+                "Titre",
+                "Titre de l'action tel que la fiche l'écrit (dct:title).",
+                required=True,
+                lang="fr",
+                property_url=DCT + "title",
+            ),
+            STRUCTURE,
+            STRUCTURE_NOM,
+            *_departement_columns("de l'action (celui de sa structure)"),
+            Column(
+                "annee",
+                "Année",
+                "Année que le tableau récapitulatif de l'export donne pour l'action (mlg:annee) ; vide "
+                "quand l'export n'a pas ce tableau. Ce n'est pas forcément l'année où l'action a commencé.",
+                datatype="gYear",
+                property_url=ONTOLOGY + "annee",
+            ),
+            Column(
+                "statut",
+                "Statut",
+                "Statut de l'action selon la fiche (libellé du concept mlg:statut : « En cours », "
+                "« Terminée ») ; vide si la fiche ne le dit pas. Non converti en RDF (libellé).",
+                lang="fr",
+                suppress=True,
+            ),
+            _labels("dimensions", "Dimensions", "Dimensions du projet social", "mlg:dimension"),
+            _labels(
+                "echelle_territoriale",
+                "Échelle territoriale",
+                "Échelle du territoire concerné (une catégorie, pas un lieu)",
+                "mlg:echelleTerritoriale",
+            ),
+            _labels("publics", "Publics", "Publics visés", "mlg:public"),
+            _labels(
+                "mots_cles",
+                "Mots clés",
+                "Mots clés (thèmes) ; une ligne par mot clé, avec son IRI, dans mots-cles.csv",
+                "mlg:motCle",
+            ),
+            _labels(
+                "initiateurs",
+                "Initiateurs",
+                "Qui est à l'initiative de l'action, comme catégorie",
+                "mlg:initiateur",
+            ),
+            _labels(
+                "types_partenaires",
+                "Types de partenaires",
+                "Types de partenaires avec qui l'action a été menée (des catégories, pas des "
+                "organisations) ; une ligne par type, avec l'organisation quand elle est identifiée, "
+                "dans partenariats.csv",
+                "mlg:typePartenaire",
+            ),
+            Column(
+                "resume",
+                "Résumé",
+                "Résumé de l'action écrit dans la fiche (dct:abstract), tel quel (il peut contenir des "
+                "retours à la ligne) ; vide si la fiche n'en a pas.",
+                lang="fr",
+                property_url=DCT + "abstract",
+            ),
+            _iri(
+                "fiche",
+                "Fiche-action",
+                "IRI de la fiche-action (mlg:Fiche) qui décrit l'action (foaf:isPrimaryTopicOf) : "
+                "l'enregistrement SENACS, qui porte la provenance.",
+                property_url=FOAF + "isPrimaryTopicOf",
+                value_url="{+fiche}",
+            ),
+            Column(
+                "source",
+                "Source",
+                "Où la fiche a été lue : nom du fichier d'export et numéro de ligne (à partir de 1) de son "
+                "repère « Actions », sous la forme « fichier.txt:12 ». Plusieurs valeurs, séparées par "
+                "« ; », quand des doublons exacts ont été fusionnés. Dans le graphe : mlg:extrait de la "
+                "fiche. Non converti en RDF.",
+                datatype={"base": "string", "format": "^.+:[1-9][0-9]*$"},
+                required=True,
+                multiple=True,
+                suppress=True,
+            ),
+            Column(
+                "type",
+                "Type",
+                "Chaque ligne décrit une mlg:Action.",
+                property_url=RDF + "type",
+                value_url=ONTOLOGY + "Action",
+                virtual=True,
+            ),
+            Column(
+                "departement_insee",
+                "Département (Insee)",
+                "L'action se situe dans le département de l'Insee (dct:spatial, super-propriété de "
+                "mlg:departement).",
+                property_url=DCT + "spatial",
+                value_url=INSEE_DEPARTEMENT + "{departement_code}",
+                virtual=True,
+            ),
+        ),
+        ("iri",),
+        (("structure", STRUCTURES, "iri"),),
+    ),
+    Table(
+        STRUCTURES,
+        "Structures organisatrices",
+        "Une ligne par structure (mlg:Structure) qui organise au moins une action : centre social, "
+        "espace de vie sociale, maison des habitants… Une structure est identifiée par son nom et son "
+        "département : deux graphies d'un même nom qui ne donnent pas le même identifiant restent deux "
+        "lignes.",
+        "{+iri}",
+        (
+            _iri(
+                "iri",
+                "IRI de la structure",
+                "Identifiant pérenne de la structure (mlg:Structure) dans le graphe.",
+                suppress=True,
+            ),
+            Column(
+                "nom",
+                "Nom",
+                "Nom de la structure (rdfs:label) : la graphie la plus fréquente dans les fiches.",
+                required=True,
+                lang="fr",
+                property_url=RDFS + "label",
+            ),
+            *_departement_columns("de la structure"),
+            Column(
+                "nombre_actions",
+                "Nombre d'actions",
+                "Nombre d'actions de la structure dans le graphe (lignes de actions.csv qui la citent). "
+                "Compte calculé, non converti en RDF.",
+                datatype="positiveInteger",
+                required=True,
+                suppress=True,
+            ),
+            Column(
+                "type",
+                "Type",
+                "Chaque ligne décrit une mlg:Structure.",
+                property_url=RDF + "type",
+                value_url=ONTOLOGY + "Structure",
+                virtual=True,
+            ),
+            Column(
+                "departement_insee",
+                "Département (Insee)",
+                "La structure se situe dans le département de l'Insee (dct:spatial, super-propriété de "
+                "mlg:departement).",
+                property_url=DCT + "spatial",
+                value_url=INSEE_DEPARTEMENT + "{departement_code}",
+                virtual=True,
+            ),
+        ),
+        ("iri",),
+    ),
+    Table(
+        PARTENARIATS,
+        "Partenariats des actions",
+        "Une ligne par action et par type de partenaire que sa fiche déclare (mlg:typePartenaire). Le "
+        "formulaire SENACS ne nomme que des types ; quand un type ne compte qu'une organisation par "
+        "département (Caf, MSA, CPAM, CARSAT, Conseil départemental, État), le graphe identifie "
+        "l'organisation du département de l'action (mlg:partenaire) et la ligne la donne. Pour les "
+        "types génériques (Commune, Association locale, Autre…), les colonnes de l'organisation sont "
+        "vides : aucune organisation n'est inventée.",
+        "{+action}",
+        (
+            ACTION,
+            ACTION_TITRE,
+            STRUCTURE,
+            STRUCTURE_NOM,
+            _iri(
+                "type_partenaire",
+                "Type de partenaire",
+                "IRI du concept « type de partenaire » (mlg:TypePartenaire) déclaré par la fiche.",
+                property_url=ONTOLOGY + "typePartenaire",
+                value_url="{+type_partenaire}",
+            ),
+            Column(
+                "type_partenaire_libelle",
+                "Libellé du type de partenaire",
+                "Libellé français du type de partenaire (skos:prefLabel).",
+                required=True,
+                lang="fr",
+                about_url="{+type_partenaire}",
+                property_url=SKOS + "prefLabel",
+            ),
+            Column(
+                "organisation",
+                "Organisation partenaire",
+                "IRI de l'organisation partenaire identifiée (mlg:Partenaire, lié à l'action par "
+                "mlg:partenaire et classé sous ce type par org:classification), par exemple la Caf de la "
+                "Haute-Garonne ; vide pour un type générique.",
+                datatype="anyURI",
+                property_url=ONTOLOGY + "partenaire",
+                value_url="{+organisation}",
+            ),
+            Column(
+                "organisation_nom",
+                "Nom de l'organisation partenaire",
+                "Libellé de l'organisation partenaire (rdfs:label), « Caf (Haute-Garonne) » ; vide pour "
+                "un type générique.",
+                lang="fr",
+                about_url="{+organisation}",
+                property_url=RDFS + "label",
+            ),
+            _departement_columns("de l'action")[0],
+        ),
+        ("action", "type_partenaire"),
+        (("action", ACTIONS, "iri"), ("structure", STRUCTURES, "iri")),
+    ),
+    Table(
+        MOTS_CLES,
+        "Mots clés des actions",
+        "Une ligne par action et par mot clé (thème) que sa fiche lui donne (mlg:motCle) : la table à "
+        "filtrer ou à croiser pour compter les actions par thème.",
+        "{+action}",
+        (
+            ACTION,
+            ACTION_TITRE,
+            STRUCTURE,
+            _iri(
+                "mot_cle",
+                "Mot clé",
+                "IRI du concept mot clé (mlg:Theme) du schéma « mots clés ».",
+                property_url=ONTOLOGY + "motCle",
+                value_url="{+mot_cle}",
+            ),
+            Column(
+                "mot_cle_libelle",
+                "Libellé du mot clé",
+                "Libellé français du mot clé (skos:prefLabel).",
+                required=True,
+                lang="fr",
+                about_url="{+mot_cle}",
+                property_url=SKOS + "prefLabel",
+            ),
+            Column(
+                "revu",
+                "Mot clé revu",
+                "« oui » quand le mot clé appartient au schéma revu du projet ; « non » quand c'est une "
+                "valeur rencontrée dans l'export qu'aucune personne n'a encore revue (mlg:ConceptNonRevu) "
+                ": son libellé est la graphie brute de l'export. Non converti en RDF.",
+                datatype={"base": "boolean", "format": "oui|non"},
+                required=True,
+                suppress=True,
+            ),
+            _departement_columns("de l'action")[0],
+        ),
+        ("action", "mot_cle"),
+        (("action", ACTIONS, "iri"), ("structure", STRUCTURES, "iri")),
+    ),
+)
+
+
+def csvw_metadata(base_iri: str) -> dict[str, Any]:
+    """The CSVW table group describing the four tables (relative URLs: it lives beside them)."""
+    return {
+        "@context": ["http://www.w3.org/ns/csvw", {"@language": "fr"}],
+        "dc:title": "Maillage : les actions des centres sociaux en tableaux",
+        "dc:description": (
+            "Le graphe de connaissances Maillage (fiches-actions SENACS des centres sociaux et espaces de "
+            "vie sociale) mis à plat pour les tableurs, calculé par des requêtes SPARQL sur le graphe. "
+            f"Toutes les IRI commencent par {base_iri} et mènent à la ressource décrite ; les propriétés "
+            "citées sont celles de l'ontologie Maillage (mlg: = https://w3id.org/maillage/ontologie#) et "
+            "des vocabulaires standard (dct: Dublin Core, skos:, foaf:, igeo: Insee). Une cellule vide "
+            "veut dire que le graphe n'a pas la valeur. Dans une cellule à plusieurs valeurs, elles sont "
+            "séparées par « ; » (un « ; » dans un libellé y devient « , »). Fichiers CSV selon la RFC "
+            "4180 : virgule, guillemets doubles, UTF-8 sans BOM, fins de ligne CRLF, une ligne d'en-tête."
+        ),
+        "dc:language": "fr",
+        "dc:conformsTo": "https://w3id.org/maillage/ontologie",
+        "tables": [table.metadata() for table in TABLES],
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading the graph
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Action:
+    values: dict[str, list[str]] = field(default_factory=dict)
+
+    def one(self, key: str) -> str:
+        """The single value of ``key`` ('' when absent; the smallest, deterministically, if the graph has
+        several, which its shapes forbid)."""
+        found = self.values.get(key)
+        return min(found) if found else ""
+
+
+def _select(store: ox.Store, query: str) -> Iterator[dict[str, ox.Term]]:
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    names = [variable.value for variable in solutions.variables]
+    for solution in solutions:
+        yield {name: solution[name] for name in names if solution[name] is not None}
+
+
+def _fold(text: str) -> tuple[str, str]:
+    """Sort key of a French label: accents and case ignored first ("Écologie" before "Famille")."""
+    stripped = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return stripped.casefold(), text
+
+
+def _join(values: Iterable[str]) -> str:
+    """Values of a multi-valued cell, each kept free of the separator so that the cell splits back."""
+    return SEPARATOR.join(sorted({v.replace(SEPARATOR, ", ") for v in values}, key=_fold))
+
+
+class _Graph:
+    """What the tables need from the store, read with a handful of queries."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        ranked: dict[str, tuple[int, str]] = {}
+        for row in _select(store, Q_LABELS):
+            key = row["resource"].value
+            candidate = (int(row["rank"].value), row["label"].value)
+            if key not in ranked or candidate < ranked[key]:
+                ranked[key] = candidate
+        self.labels = {key: label for key, (_, label) in ranked.items()}
+        self.codes: dict[str, str] = {}
+        for row in _select(store, Q_CODES):
+            territory, code = row["territory"].value, row["code"].value
+            self.codes[territory] = min(code, self.codes.get(territory, code))
+        lines: dict[str, set[tuple[str, int]]] = {}
+        for row in _select(store, Q_SOURCES):
+            lines.setdefault(row["fiche"].value, set()).add((row["file"].value, int(row["line"].value)))
+        self.sources = {
+            fiche: [f"{file}:{line}" for file, line in sorted(found)] for fiche, found in lines.items()
+        }
+        self.actions: dict[str, _Action] = {}
+        for row in _select(store, Q_ACTIONS):
+            action = self.actions.setdefault(row["action"].value, _Action())
+            if "property" in row and "value" in row:
+                key = ACTION_PROPERTIES[row["property"].value]
+                action.values.setdefault(key, []).append(row["value"].value)
+
+    def label(self, iri: str) -> str:
+        return self.labels.get(iri, "")
+
+    def code(self, territory: str) -> str:
+        return self.codes.get(territory, "")
+
+
+def _action_rows(graph: _Graph) -> Iterator[list[str]]:
+    for iri, action in graph.actions.items():
+        values = action.values
+        structure = action.one("structure")
+        departement = action.one("departement")
+        fiche = action.one("fiche")
+        yield [
+            iri,
+            action.one("titre"),
+            structure,
+            graph.label(structure),
+            graph.code(departement),
+            graph.label(departement),
+            action.one("annee"),
+            _join(graph.label(concept) for concept in values.get("statut", [])),
+            *(
+                _join(graph.label(concept) for concept in values.get(key, []))
+                for key in (
+                    "dimensions",
+                    "echelle_territoriale",
+                    "publics",
+                    "mots_cles",
+                    "initiateurs",
+                    "types_partenaires",
+                )
+            ),
+            action.one("resume"),
+            fiche,
+            _join(graph.sources.get(fiche, [])),
+        ]
+
+
+def _structure_rows(graph: _Graph) -> Iterator[list[str]]:
+    for row in _select(graph.store, Q_STRUCTURES):
+        iri = row["structure"].value
+        departement = row["departement"].value if "departement" in row else ""
+        yield [iri, graph.label(iri), graph.code(departement), graph.label(departement), row["actions"].value]
+
+
+def _context(graph: _Graph, iri: str) -> tuple[str, str, str]:
+    """An action's title, structure and département code, repeated on the rows of the link tables."""
+    action = graph.actions.get(iri, _Action())
+    return action.one("titre"), action.one("structure"), graph.code(action.one("departement"))
+
+
+def _partenariat_rows(graph: _Graph) -> Iterator[list[str]]:
+    for row in _select(graph.store, Q_PARTENARIATS):
+        action, kind = row["action"].value, row["kind"].value
+        organisation = row["organisation"].value if "organisation" in row else ""
+        titre, structure, code = _context(graph, action)
+        yield [
+            action,
+            titre,
+            structure,
+            graph.label(structure),
+            kind,
+            graph.label(kind),
+            organisation,
+            graph.label(organisation) if organisation else "",
+            code,
+        ]
+
+
+def _mot_cle_rows(graph: _Graph) -> Iterator[list[str]]:
+    for row in _select(graph.store, Q_MOTS_CLES):
+        action, keyword = row["action"].value, row["keyword"].value
+        titre, structure, code = _context(graph, action)
+        reviewed = "non" if row["unreviewed"].value == "true" else "oui"
+        yield [action, titre, structure, keyword, graph.label(keyword), reviewed, code]
+
+
+def _write_csv(path: Path, header: list[str], rows: Iterable[list[str]]) -> int:
+    """Sorted, de-duplicated rows under one header row; returns the number of data rows."""
+    ordered = sorted({tuple(row) for row in rows})
+    with atomic_write(path) as handle:  # newline="\n": the writer's "\r\n" reaches the file unchanged
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(ordered)
+    return len(ordered)
+
+
+def write_tables(store: ox.Store, out: Path, base_iri: str) -> dict[str, int]:
+    """Write the four CSV tables and their CSVW metadata into ``out``; returns rows per CSV file name.
+
+    ``base_iri`` is only named in the metadata's description: the IRIs themselves come from the store.
+    """
+    graph = _Graph(store)
+    headers = {table.url: table.header for table in TABLES}
+    counts = {
+        ACTIONS: _write_csv(out / ACTIONS, headers[ACTIONS], _action_rows(graph)),
+        STRUCTURES: _write_csv(out / STRUCTURES, headers[STRUCTURES], _structure_rows(graph)),
+        PARTENARIATS: _write_csv(out / PARTENARIATS, headers[PARTENARIATS], _partenariat_rows(graph)),
+        MOTS_CLES: _write_csv(out / MOTS_CLES, headers[MOTS_CLES], _mot_cle_rows(graph)),
+    }
+    with atomic_write(out / METADATA) as handle:
+        json.dump(csvw_metadata(base_iri), handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    return counts
