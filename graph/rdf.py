@@ -150,7 +150,7 @@ class Mapper:
         yield ox.Triple(
             extract,
             mlg("ligne"),
-            ox.Literal(str(fiche.source.line), datatype=ox.NamedNode(XSD + "positiveInteger")),
+            ox.Literal(str(fiche.source.line), datatype=ox.NamedNode(XSD + "integer")),
         )
         yield ox.Triple(extract, LABEL, _fr(f"{name}, ligne {fiche.source.line}"))
         yield ox.Triple(document, RDF_TYPE, mlg("DocumentSource"))

@@ -287,7 +287,7 @@ def test_alignment_axioms():
         assert (MLG[name], RDFS.range, RDF.langString) in g, name
         assert (MLG[name], RDFS.domain, MLG.Action) in g, name
     assert (MLG.annee, RDFS.range, XSD.gYear) in g
-    assert (MLG.ligne, RDFS.range, XSD.positiveInteger) in g
+    assert (MLG.ligne, RDFS.range, XSD.integer) in g
     assert g.value(MLG.departement, RDFS.domain) is None
     assert (MLG.partenaire, RDFS.domain, MLG.Action) in g
     assert (MLG.partenaire, RDFS.range, MLG.Partenaire) in g
@@ -436,7 +436,7 @@ VALID_ACTION = """
     mlg:extrait <source/senacs-haute-garonne.txt#line=2> .
 
 <source/senacs-haute-garonne.txt#line=2> a mlg:ExtraitSource ;
-    mlg:ligne "2"^^xsd:positiveInteger ;
+    mlg:ligne "2"^^xsd:integer ;
     dct:isPartOf <source/senacs-haute-garonne.txt> .
 
 <source/senacs-haute-garonne.txt> a mlg:DocumentSource ;
@@ -514,7 +514,7 @@ def test_broken_action_fails_where_expected():
 
 def test_other_shapes_fail_where_expected():
     broken = (
-        VALID_ACTION.replace('"2"^^xsd:positiveInteger', '"0"^^xsd:integer')
+        VALID_ACTION.replace('"2"^^xsd:integer', '"0"^^xsd:integer')
         .replace('igeo:codeINSEE "31"^^xsd:token', 'igeo:codeINSEE "Haute-Garonne"^^xsd:token')
         .replace("    mlg:extrait <source/senacs-haute-garonne.txt#line=2> .", "    .")
         .replace('    skos:prefLabel "jardinage"@fr ;', '    skos:prefLabel "gardening"@en ;')
@@ -618,7 +618,7 @@ def test_context_compacts_into_friendly_terms():
         {
             "@id": "https://w3id.org/maillage/source/export.txt#line=2",
             "@type": [f"{mlg}ExtraitSource"],
-            f"{mlg}ligne": [{"@value": "2", "@type": f"{xsd}positiveInteger"}],
+            f"{mlg}ligne": [{"@value": "2", "@type": f"{xsd}integer"}],
             f"{dct}isPartOf": [{"@id": "https://w3id.org/maillage/source/export.txt"}],
         },
     ]
