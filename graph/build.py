@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .description import keep_publication, read_publication, write_description
 from .downloads import BY_NAME, CHECKSUMS
 from .dump import SortedNTriples, atomic_write, write_checksums, write_gzip, write_jsonld, write_turtle
 from .export import Problem
@@ -90,10 +91,16 @@ def build_dataset(
     base_iri: str | None = None,
     files: Iterable[str] = (),
     report: Callable[[Problem], None] = lambda problem: None,
+    publication: Path | None = None,
 ) -> BuildResult:
-    """Write the dataset folder ``out`` from ``fiches``; merges and identity clashes go to ``report``."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write the dataset folder ``out`` from ``fiches``; merges and identity clashes go to ``report``.
+
+    ``publication`` is the publisher's TOML file for the dataset's description (``catalogue.ttl``); it is
+    read first, so that a mistake in it stops the build before any file is written.
+    """
     vocabulary = Vocabulary(normalise_base_iri(base_iri))
+    described = read_publication(publication, vocabulary.base_iri)
+    out.mkdir(parents=True, exist_ok=True)
     mapper = Mapper(vocabulary)
     result = BuildResult(vocabulary.base_iri, sorted({Path(f).name for f in files}), built=build_date())
 
@@ -139,6 +146,10 @@ def build_dataset(
     write_tables(store, out, vocabulary.base_iri)
     del store
     write_checksums(out, [name for name in BY_NAME if name != CHECKSUMS and (out / name).is_file()])
+    store = ox.Store.read_only(str(out / STORE))
+    write_description(out, store, described, result.built)
+    keep_publication(out, publication)
+    del store
     with atomic_write(out / METADATA) as handle:
         json.dump(asdict(result), handle, ensure_ascii=False, indent=2, sort_keys=True)
         handle.write("\n")

@@ -8,7 +8,11 @@ without being published.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from .dump import sha256_of
 
 #: Where the files are published, relative to the site's root.
 FOLDER = "donnees"
@@ -73,3 +77,52 @@ PUBLISHED: tuple[Published, ...] = (
     Published(CHECKSUMS, "text/plain", "Les sommes de contrôle SHA-256 des fichiers", "texte", "TXT"),
 )
 BY_NAME = {published.name: published for published in PUBLISHED}
+
+
+@dataclass(frozen=True)
+class File:
+    """A published file present in a dataset folder, with its size and SHA-256."""
+
+    published: Published
+    size: int
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.published.name
+
+    @property
+    def title(self) -> str:
+        return self.published.title
+
+    @property
+    def format(self) -> str:
+        return self.published.format
+
+
+def published_files(folder: Path) -> list[File]:
+    """The files of PUBLISHED present in ``folder``, in their published order.
+
+    The checksums are read from SHA256SUMS, which the build writes from the same files just before: the
+    landing page asks for them at serve time, when hashing gigabytes again would stall the first request.
+    A file the sums do not list (SHA256SUMS itself) is hashed.
+    """
+    sums = _read_checksums(folder / CHECKSUMS)
+    found = []
+    for published in PUBLISHED:
+        path = folder / published.name
+        if path.is_file():
+            digest = sums.get(published.name) or sha256_of(path)
+            found.append(File(published, path.stat().st_size, digest))
+    return found
+
+
+def _read_checksums(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    sums = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        if re.fullmatch(r"[0-9a-f]{64}", digest) and name:
+            sums[name] = digest
+    return sums

@@ -40,3 +40,14 @@ def concept_files() -> list[Path]:
 def labels_file() -> Path:
     """Display labels (``libelles.ttl``): French names of reused terms and inverse labels, for pages only."""
     return ONTOLOGY_DIR / "libelles.ttl"
+
+
+def catalogue_shapes_file() -> Path:
+    """The SHACL shapes of the dataset's description (``catalogue-shapes.ttl``): the project's own
+    expectations beyond DCAT-AP's (a licence, size and SHA-256 on every file…). Absolute IRIs only."""
+    return ONTOLOGY_DIR / "catalogue-shapes.ttl"
+
+
+def catalogue_context_file() -> Path:
+    """The JSON-LD 1.1 context (``catalogue-context.jsonld``) of the dataset's description (DCAT, VoID)."""
+    return ONTOLOGY_DIR / "catalogue-context.jsonld"

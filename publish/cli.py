@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from maillage.graph.build import build_dataset, normalise_base_iri, read_metadata
 from maillage.graph.catalogue import catalogue
+from maillage.graph.description import read_publication
 from maillage.graph.export import Problem, read_exports
 from maillage.graph.iris import DEFAULT_BASE_IRI
 from maillage.graph.record import Fiche
@@ -127,20 +128,36 @@ def _summary(tally: Tally, merged: int | None = None, extra: str = "") -> None:
     show_default=True,
     help="Check the graph against the SHACL shapes after writing it.",
 )
-def build(files: tuple[str, ...], out: Path, base_iri: str | None, validate: bool) -> None:
+@click.option(
+    "--description",
+    "description",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Publication TOML (title, licence, publisher, contact, site URL…) overriding the defaults "
+    "of the dataset's description (catalogue.ttl).",
+)
+def build(
+    files: tuple[str, ...], out: Path, base_iri: str | None, validate: bool, description: Path | None
+) -> None:
     """Parse export FILES, map them to RDF and write the dataset folder OUT.
 
     OUT receives fiches.jsonl (the records), graph.nt (sorted N-Triples, byte-identical for the same
-    input), graph.ttl, graph.jsonld, the Oxigraph query store and build.json.
+    input), graph.ttl, graph.jsonld, the Oxigraph query store, the dataset's description catalogue.ttl
+    (DCAT-AP and VoID) and build.json.
     """
     try:
         base = normalise_base_iri(base_iri)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--base-iri") from error
+    try:
+        read_publication(description, base)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--description") from error
     tally = Tally()
     tally.files = len(files)
     fiches = tqdm(tally.watch(read_exports(files)), unit=" fiches", desc="reading", disable=None, leave=False)
-    result = build_dataset(fiches, out, base, files, report=tally.note)
+    result = build_dataset(fiches, out, base, files, report=tally.note, publication=description)
     if result.kept == 0:
         _summary(tally)
         click.echo(f"no fiche could be read from {', '.join(files)}: nothing built", err=True)
