@@ -6,15 +6,14 @@ import atexit
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, redirect, url_for
+from flask import Flask
 from flask_cors import CORS
-from werkzeug.wrappers import Response
 
 from maillage.graph.build import read_metadata
 from maillage.graph.catalogue import catalogue
 from maillage.graph.store import StoreMode
 
-from . import reseau, sparql
+from . import linked_data, reseau, sparql
 from .workers import WorkerPool
 
 
@@ -51,6 +50,7 @@ def create_app(data: Path, settings: Settings | None = None) -> Flask:
     app.extensions["maillage.sparql"] = endpoint
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(reseau.blueprint)
+    app.register_blueprint(linked_data.blueprint)
     CORS(
         app,
         resources={r"/sparql": {"origins": "*"}},
@@ -58,9 +58,5 @@ def create_app(data: Path, settings: Settings | None = None) -> Flask:
         expose_headers=[sparql.TRUNCATED_HEADER],
         allow_headers=["Content-Type", "Accept"],
     )
-
-    @app.get("/")
-    def home() -> Response:
-        return redirect(url_for("sparql.endpoint"))
 
     return app

@@ -64,3 +64,10 @@ def start_server(seed_dataset: Path) -> Iterator[Callable[..., str]]:
     """Start another server on the seed with other options (stopped at the end of the test)."""
     with ExitStack() as stack:
         yield lambda *options: stack.enter_context(running_server(seed_dataset, *options))
+
+
+@pytest.fixture
+def serve_dataset() -> Iterator[Callable[..., str]]:
+    """Serve another dataset folder (stopped at the end of the test)."""
+    with ExitStack() as stack:
+        yield lambda data, *options: stack.enter_context(running_server(data, *options))
