@@ -123,13 +123,15 @@ SELECT ?fiche ?file ?line WHERE {
 }"""
 )
 
+# Structures that organise an action, as structures.csv promises: a structure with none would give a
+# nombre_actions of 0, which its datatype (positiveInteger) rejects.
 Q_STRUCTURES = (
     PREFIXES
     + """
 SELECT ?structure (COUNT(DISTINCT ?action) AS ?actions) (SAMPLE(?dep) AS ?departement) WHERE {
   ?structure a mlg:Structure .
+  ?action a mlg:Action ; mlg:structureOrganisatrice ?structure .
   OPTIONAL { ?structure mlg:departement ?dep }
-  OPTIONAL { ?action mlg:structureOrganisatrice ?structure }
 } GROUP BY ?structure"""
 )
 
@@ -638,9 +640,15 @@ def _fold(text: str) -> tuple[str, str]:
     return stripped.casefold(), text
 
 
-def _join(values: Iterable[str]) -> str:
-    """Values of a multi-valued cell, each kept free of the separator so that the cell splits back."""
-    return SEPARATOR.join(sorted({v.replace(SEPARATOR, ", ") for v in values}, key=_fold))
+def _join(values: Iterable[str], ordered: bool = False) -> str:
+    """Values of a multi-valued cell, sorted as French labels unless ``ordered`` (kept in their order).
+
+    Every ";" of a value becomes "," (as the metadata says): replacing only " ; " is not enough, since a
+    value ending with " ;" (a raw keyword "Bricolage ;") would run into the next one, and the cell would
+    not split back into its values. Empty values are left out: they would read back as missing ones.
+    """
+    kept = dict.fromkeys(value.replace(";", ",") for value in values if value)
+    return SEPARATOR.join(kept if ordered else sorted(kept, key=_fold))
 
 
 class _Graph:
@@ -707,7 +715,7 @@ def _action_rows(graph: _Graph) -> Iterator[list[str]]:
             ),
             action.one("resume"),
             fiche,
-            _join(graph.sources.get(fiche, [])),
+            _join(graph.sources.get(fiche, []), ordered=True),  # by file, then line number
         ]
 
 
