@@ -13,21 +13,22 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from .aliases import similar_names
 from .description import keep_publication, read_publication, write_description
 from .downloads import BY_NAME, CHECKSUMS
 from .dump import SortedNTriples, atomic_write, write_checksums, write_gzip, write_jsonld, write_turtle
 from .export import Problem
 from .iris import DEFAULT_BASE_IRI
-from .rdf import Mapper, action_path, content_digest
+from .rdf import Mapper, action_path, content_digest, structure_path
 from .record import Fiche, Source
 from .tables import write_tables
-from .vocabulary import Vocabulary
+from .vocabulary import SCHEMES, Vocabulary
 
 RECORDS = "fiches.jsonl"
 NTRIPLES = "graph.nt"
@@ -66,17 +67,69 @@ def normalise_base_iri(base_iri: str | None) -> str:
     return base if base.endswith("/") else base + "/"
 
 
-def _write_records(fiches: Iterable[Fiche], path: Path, mapper: Mapper) -> tuple[int, dict[str, set[str]]]:
+@dataclass
+class _Pass1:
+    """What the first pass learns: fiches read, each identity's content digests, each structure's name."""
+
+    count: int = 0
+    identities: dict[str, set[str]] = field(default_factory=dict)
+    #: structure path -> (a name it is written with, where it was first read)
+    structures: dict[str, tuple[str, Source]] = field(default_factory=dict)
+
+
+def _write_records(fiches: Iterable[Fiche], path: Path, mapper: Mapper) -> _Pass1:
     """Pass 1: records to JSON Lines; each identity's distinct content digests; spellings counted."""
-    identities: dict[str, set[str]] = {}
-    count = 0
+    seen = _Pass1()
     with atomic_write(path) as out:
         for fiche in fiches:
             out.write(json.dumps(fiche.to_json(), ensure_ascii=False) + "\n")
-            identities.setdefault(action_path(fiche), set()).add(content_digest(fiche))
+            seen.identities.setdefault(action_path(fiche), set()).add(content_digest(fiche))
+            seen.structures.setdefault(structure_path(fiche), (fiche.structure or "", fiche.source))
             mapper.spellings.note(fiche, mapper.vocabulary)
-            count += 1
-    return count, identities
+            seen.count += 1
+    return seen
+
+
+def _report_similar_structures(
+    structures: dict[str, tuple[str, Source]], report: Callable[[Problem], None]
+) -> None:
+    """Structures of one département whose names differ only slightly: a person decides whether to merge
+    them (by writing one name in the export); the build never merges on likeness alone."""
+    by_departement: dict[str, dict[str, tuple[str, Source]]] = {}
+    for path, (name, source) in structures.items():
+        by_departement.setdefault(path.split("/", 1)[0], {})[name] = (path, source)
+    for _, named in sorted(by_departement.items()):
+        for pair in similar_names(named):
+            path, source = named[pair.second]
+            report(
+                Problem(
+                    source.file,
+                    source.line,
+                    f"structure {pair.second!r} looks like {pair.first!r} (similarity {pair.ratio}) but "
+                    f"their names differ: kept apart as structure/{path}; write one name in the exports "
+                    "to merge them",
+                )
+            )
+
+
+def _first_read(item: tuple[str, tuple[str, str, Source]]) -> tuple[str, int, str]:
+    iri, (_, _, source) = item
+    return source.file, source.line, iri
+
+
+def _report_unreviewed(mapper: Mapper, report: Callable[[Problem], None]) -> None:
+    """Every value no reviewed scheme holds, once, where first read: a person extends the alias table."""
+    for iri, (key, value, source) in sorted(mapper.unreviewed.items(), key=_first_read):
+        scheme = SCHEMES[key][0]
+        report(
+            Problem(
+                source.file,
+                source.line,
+                f"{key} value {value!r} is in no reviewed scheme: kept as the unreviewed concept <{iri}>; "
+                f"add it to ontology/concepts/{scheme}.ttl as skos:altLabel (skos:hiddenLabel for a "
+                f"misspelling) of the concept it means",
+            )
+        )
 
 
 def _read_records(path: Path) -> Iterable[Fiche]:
@@ -104,7 +157,9 @@ def build_dataset(
     mapper = Mapper(vocabulary)
     result = BuildResult(vocabulary.base_iri, sorted({Path(f).name for f in files}), built=build_date())
 
-    result.kept, identities = _write_records(fiches, out / RECORDS, mapper)
+    first = _write_records(fiches, out / RECORDS, mapper)
+    result.kept, identities = first.count, first.identities
+    _report_similar_structures(first.structures, report)
     triples = SortedNTriples()
     triples.add(vocabulary.triples())
     first_seen: dict[str, tuple[str, Source]] = {}
@@ -137,6 +192,7 @@ def build_dataset(
         result.actions += 1
         triples.add(mapper.triples(fiche, path))
 
+    _report_unreviewed(mapper, report)
     result.triples = triples.write(out / NTRIPLES)
     write_turtle(out / NTRIPLES, out / TURTLE)
     write_jsonld(out / NTRIPLES, out / JSONLD)

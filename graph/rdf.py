@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from .departements import Departement, find_departement
 from .iris import slug
-from .record import LIST_FIELDS, Fiche
+from .record import LIST_FIELDS, Fiche, Source
 from .vocabulary import RDF_TYPE, SCHEMES, Vocabulary, mlg
 
 DCT = "http://purl.org/dc/terms/"
@@ -126,6 +126,8 @@ class Mapper:
 
     vocabulary: Vocabulary
     spellings: Spellings = field(default_factory=Spellings)
+    #: Concepts minted for values no reviewed scheme holds: IRI -> (field, value, where first read).
+    unreviewed: dict[str, tuple[str, str, Source]] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -225,6 +227,8 @@ class Mapper:
         for key, value in controlled_values(fiche):
             preferred = self.spellings.preferred(self.vocabulary.concept_key(key, value), value)
             concept, minted = self.vocabulary.concept(key, value, preferred)
+            if minted:
+                self.unreviewed.setdefault(concept.value, (key, value, fiche.source))
             yield from minted
             yield ox.Triple(action, mlg(SCHEMES[key][2]), concept)
             if key == "statut":

@@ -19,10 +19,13 @@ import pyoxigraph as ox
 
 from maillage import ontology
 
-from .iris import ONTOLOGY, slug
+from .aliases import spelling_key
+from .iris import ONTOLOGY
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+#: The labels a raw value is looked up by: the alias table of each scheme (hiddenLabel: misspellings).
+ALIASES = (SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel", SKOS + "notation")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 #: Record key -> (scheme slug, concept class local name, property local name).
@@ -86,15 +89,26 @@ class Vocabulary:
                     notations.setdefault(subject, obj.value)
                 elif predicate == SKOS + "prefLabel" and obj.language == "fr":
                     pref_labels.setdefault(subject, []).append(obj.value)
-            labels = (SKOS + "prefLabel", SKOS + "altLabel", SKOS + "notation")
-            if predicate in labels and isinstance(obj, ox.Literal) and obj.language in (None, "fr"):
-                scheme = self._scheme_of(subject)
-                if scheme is not None:
-                    self._index.setdefault(scheme, {}).setdefault(slug(obj.value, max_length=0), subject)
+            if predicate in ALIASES and isinstance(obj, ox.Literal) and obj.language in (None, "fr"):
+                self._index_alias(subject, obj.value)
         for kind in marked:
             notation = notations.get(kind) or kind.value.rstrip("/").rsplit("/", 1)[-1]
             label = min(names.get(kind) or pref_labels.get(kind) or [notation])
             self._departmental[kind] = DepartmentalKind(notation, label)
+
+    def _index_alias(self, concept: ox.Term, spelling: str) -> None:
+        """Make ``spelling`` find ``concept``; two concepts of a scheme sharing a key is an error of the
+        table (the build could not tell which one a fiche means)."""
+        scheme = self._scheme_of(concept)
+        if scheme is None or not isinstance(concept, ox.NamedNode):
+            return
+        index = self._index.setdefault(scheme, {})
+        key = spelling_key(spelling)
+        if index.setdefault(key, concept) != concept:
+            raise ValueError(
+                f"ontology/concepts/{scheme}.ttl: the spelling {spelling!r} names both "
+                f"<{index[key].value}> and <{concept.value}>"
+            )
 
     def _scheme_of(self, concept: ox.Term) -> str | None:
         prefix = self.base_iri + "concept/"
@@ -119,8 +133,8 @@ class Vocabulary:
         ]
 
     def concept_key(self, key: str, value: str) -> str:
-        """What tells the concepts of a scheme apart: the value's slug in the scheme of field ``key``."""
-        return f"{SCHEMES[key][0]}/{slug(value, max_length=0)}"
+        """What tells the concepts of a scheme apart: the value's spelling key in the scheme of ``key``."""
+        return f"{SCHEMES[key][0]}/{spelling_key(value)}"
 
     def concept(
         self, key: str, value: str, preferred: str | None = None
@@ -131,10 +145,12 @@ class Vocabulary:
         labelled with the ``preferred`` spelling (the value's other spellings become alternative labels).
         """
         scheme, concept_class, _ = SCHEMES[key]
-        found = self._index.get(scheme, {}).get(slug(value, max_length=0))
+        found = self._index.get(scheme, {}).get(spelling_key(value))
         if found is not None:
             return found, []
-        segment = slug(value) or "valeur-" + hashlib.sha256(value.encode()).hexdigest()[:10]
+        # Named by the key, so that every spelling of the value, in any order of the fiches, mints one IRI.
+        segment = spelling_key(value)[:80].strip("-")
+        segment = segment or "valeur-" + hashlib.sha256(value.encode()).hexdigest()[:10]
         node = ox.NamedNode(f"{self.base_iri}concept/{scheme}/{segment}")
         label = preferred or value
         triples = [
