@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,10 +132,12 @@ def _report_unreviewed(mapper: Mapper, report: Callable[[Problem], None]) -> Non
         )
 
 
-def _read_records(path: Path) -> Iterable[Fiche]:
+def read_records(path: Path) -> Iterator[Fiche]:
+    """The fiches of a dataset's ``fiches.jsonl``, streamed: a dataset rebuilds from its own records."""
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            yield Fiche.from_json(json.loads(line))
+            if line.strip():
+                yield Fiche.from_json(json.loads(line))
 
 
 def build_dataset(
@@ -145,17 +147,20 @@ def build_dataset(
     files: Iterable[str] = (),
     report: Callable[[Problem], None] = lambda problem: None,
     publication: Path | None = None,
+    built: str | None = None,
 ) -> BuildResult:
     """Write the dataset folder ``out`` from ``fiches``; merges and identity clashes go to ``report``.
 
     ``publication`` is the publisher's TOML file for the dataset's description (``catalogue.ttl``); it is
-    read first, so that a mistake in it stops the build before any file is written.
+    read first, so that a mistake in it stops the build before any file is written. ``built`` is the day
+    the build says it was made (default: today, or ``SOURCE_DATE_EPOCH``): a rebuild keeps its date.
     """
     vocabulary = Vocabulary(normalise_base_iri(base_iri))
     described = read_publication(publication, vocabulary.base_iri)
     out.mkdir(parents=True, exist_ok=True)
     mapper = Mapper(vocabulary)
-    result = BuildResult(vocabulary.base_iri, sorted({Path(f).name for f in files}), built=build_date())
+    names = sorted({Path(f).name for f in files})
+    result = BuildResult(vocabulary.base_iri, names, built=built or build_date())
 
     first = _write_records(fiches, out / RECORDS, mapper)
     result.kept, identities = first.count, first.identities
@@ -163,7 +168,7 @@ def build_dataset(
     triples = SortedNTriples()
     triples.add(vocabulary.triples())
     first_seen: dict[str, tuple[str, Source]] = {}
-    for fiche in _read_records(out / RECORDS):
+    for fiche in read_records(out / RECORDS):
         path = action_path(fiche)
         digest = content_digest(fiche)
         if len(identities[path]) > 1:

@@ -25,6 +25,7 @@ from .generate_command import generate_command
 from .guard import Refused, check_query
 from .network_command import network_command
 from .options import data_option
+from .static_site import PublishError, publish_site
 from .table import render_table
 from .workers import Failure, Request, execute
 
@@ -192,6 +193,53 @@ def _report_validation(folder: Path) -> None:
 
 main.add_command(generate_command)
 main.add_command(network_command)
+
+
+@main.command()
+@data_option
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Site folder to write: new, empty, or a site this command wrote (it is replaced whole).",
+)
+@click.option(
+    "--base-iri",
+    default=None,
+    metavar="IRI",
+    help="Publish under this base IRI: the dataset is rebuilt from its fiches.jsonl with it "
+    "[default: the dataset's own].",
+)
+@click.option(
+    "--site-url",
+    default=None,
+    metavar="URL",
+    help="Where the site will live, for the absolute URLs of sitemap.xml and robots.txt "
+    "[default: the publication's site_url, else the base IRI].",
+)
+def publish(data: Path, out: Path, base_iri: str | None, site_url: str | None) -> None:
+    """Write the dataset DATA as a static site in OUT, for any static host under any prefix.
+
+    Every page and RDF document at the server's paths, with relative links; the ontology, the DCAT/VoID
+    description, the dumps, the network views, sitemap.xml. The same DATA gives the same bytes.
+    """
+    try:
+        if base_iri is not None:
+            normalise_base_iri(base_iri)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--base-iri") from error
+    if site_url is not None and not site_url.startswith(("http://", "https://")):
+        raise click.BadParameter(f"must be an http(s) URL, got {site_url!r}", param_hint="--site-url")
+    try:
+        summary = publish_site(data, out, base_iri=base_iri, site_url=site_url, progress=True)
+    except PublishError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"wrote {summary.out}/: {summary.pages} pages, {summary.files} files, {summary.bytes:,} bytes "
+        f"(base IRI {summary.base_iri}, site URL {summary.site_url})",
+        err=True,
+    )
 
 
 @main.command()

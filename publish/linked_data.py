@@ -198,17 +198,26 @@ def resource(path: str) -> Response:
     return _document_response(site, document, stem, ext)
 
 
+def document_body(site: Site, document: Document, stem: str, ext: str, *, static_site: bool) -> bytes:
+    """One document in one format, the same bytes from the server and in the static site: the Turtle of
+    the ontology and of the description is the file as written, other formats are serialised."""
+    if ext == "html":
+        endpoint = None if static_site else _endpoint(f"{stem}.html")
+        if stem == "ontologie":
+            return ontology_html(static_site=static_site, endpoint=endpoint).encode()
+        html = resource_html(document, base_iri=site.base_iri, static_site=static_site, endpoint=endpoint)
+        return html.encode()
+    if stem == "ontologie" and ext == "ttl":
+        return ontology.ontology_file().read_bytes()
+    if stem == "catalogue" and ext == "ttl":
+        return (site.folder / CATALOGUE).read_bytes()
+    return serialize_document(document.triples, ext)
+
+
 def _document_response(site: Site, document: Document, stem: str, ext: str) -> Response:
     """One document in one format, with links to its other formats."""
-    if ext == "html":
-        body = _html(site, document, stem).encode()
-        media = HTML
-    elif stem == "ontologie" and ext == "ttl":
-        body, media = ontology.ontology_file().read_bytes(), DOCUMENT_FORMATS[ext][0]
-    elif stem == "catalogue" and ext == "ttl":
-        body, media = (site.folder / CATALOGUE).read_bytes(), DOCUMENT_FORMATS[ext][0]
-    else:
-        body, media = serialize_document(document.triples, ext), DOCUMENT_FORMATS[ext][0]
+    body = document_body(site, document, stem, ext, static_site=False)
+    media = HTML if ext == "html" else DOCUMENT_FORMATS[ext][0]
     response = Response(body, content_type=_content_type(media))
     name = stem.rsplit("/", 1)[-1]
     response.headers["Link"] = ", ".join(
@@ -220,13 +229,6 @@ def _document_response(site: Site, document: Document, stem: str, ext: str) -> R
 def _endpoint(path: str) -> str:
     """The query page's address, relative to the page at site path ``path``."""
     return root_of(path) + "sparql"
-
-
-def _html(site: Site, document: Document, stem: str) -> str:
-    endpoint = _endpoint(f"{stem}.html")
-    if stem == "ontologie":
-        return ontology_html(static_site=False, endpoint=endpoint)
-    return resource_html(document, base_iri=site.base_iri, static_site=False, endpoint=endpoint)
 
 
 def _content_type(media: str) -> str:

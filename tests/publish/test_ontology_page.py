@@ -144,7 +144,7 @@ def test_ids_are_unique(page: Page) -> None:
 
 
 def test_links_inside_the_page_lead_to_anchors_downloads_or_schemes(page: Page) -> None:
-    downloads, schemes = set(), set()
+    downloads, schemes, formats = set(), set(), set()
     hrefs = page.hrefs()
     assert hrefs
     for href in hrefs:
@@ -154,6 +154,8 @@ def test_links_inside_the_page_lead_to_anchors_downloads_or_schemes(page: Page) 
             assert page.ids[href[1:]] == 1, f"{href} leads to no element"
         elif href in DOWNLOAD_PATHS:
             downloads.add(href)
+        elif re.fullmatch(r"ontologie\.(jsonld|nt|rdf)", href):
+            formats.add(href)  # the ontology's document in the other RDF formats
         else:
             match = re.fullmatch(r"concept/([a-z0-9-]+)\.html", href)
             assert match, f"unexpected relative link {href}"
@@ -161,6 +163,7 @@ def test_links_inside_the_page_lead_to_anchors_downloads_or_schemes(page: Page) 
             schemes.add(match.group(1))
     assert downloads == DOWNLOAD_PATHS
     assert schemes == SCHEMES
+    assert formats == {"ontologie.jsonld", "ontologie.nt", "ontologie.rdf"}
 
 
 def test_the_downloads_name_packaged_files() -> None:
