@@ -9,7 +9,7 @@ INPUT  := $(if $(wildcard $(SEED)),$(SEED),$(SAMPLE))
 OUT    := build/dataset
 PORT   ?= 8000
 
-.PHONY: install run test lint bench clean browser
+.PHONY: install run test lint bench clean browser communes
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint browser
 
 bench: install
 	$(BIN)/python benchmarks/parse_memory.py
+
+# Redraw graph/data/communes.csv.gz from Etalab's npm package (node's npm needed; not part of install or test).
+communes: install
+	$(BIN)/python benchmarks/fetch_communes.py
 
 clean:
 	rm -rf build .pytest_cache
