@@ -284,6 +284,29 @@ def _departement_columns(whose: str) -> tuple[Column, Column]:
     )
 
 
+def _virtual_columns(cls: str, subject: str) -> tuple[Column, Column]:
+    """The triples CSVW-to-RDF adds to every row: its class and its Insee département."""
+    return (
+        Column(
+            "type",
+            "Type",
+            f"Chaque ligne décrit une mlg:{cls}.",
+            property_url=RDF + "type",
+            value_url=ONTOLOGY + cls,
+            virtual=True,
+        ),
+        Column(
+            "departement_insee",
+            "Département (Insee)",
+            f"{subject} se situe dans le département de l'Insee (dct:spatial, super-propriété de "
+            "mlg:departement).",
+            property_url=DCT + "spatial",
+            value_url=INSEE_DEPARTEMENT + "{departement_code}",
+            virtual=True,
+        ),
+    )
+
+
 ACTION = _iri(
     "action",
     "Action",
@@ -416,23 +439,7 @@ TABLES: tuple[Table, ...] = (
                 multiple=True,
                 suppress=True,
             ),
-            Column(
-                "type",
-                "Type",
-                "Chaque ligne décrit une mlg:Action.",
-                property_url=RDF + "type",
-                value_url=ONTOLOGY + "Action",
-                virtual=True,
-            ),
-            Column(
-                "departement_insee",
-                "Département (Insee)",
-                "L'action se situe dans le département de l'Insee (dct:spatial, super-propriété de "
-                "mlg:departement).",
-                property_url=DCT + "spatial",
-                value_url=INSEE_DEPARTEMENT + "{departement_code}",
-                virtual=True,
-            ),
+            *_virtual_columns("Action", "L'action"),
         ),
         ("iri",),
         (("structure", STRUCTURES, "iri"),),
@@ -470,23 +477,7 @@ TABLES: tuple[Table, ...] = (
                 required=True,
                 suppress=True,
             ),
-            Column(
-                "type",
-                "Type",
-                "Chaque ligne décrit une mlg:Structure.",
-                property_url=RDF + "type",
-                value_url=ONTOLOGY + "Structure",
-                virtual=True,
-            ),
-            Column(
-                "departement_insee",
-                "Département (Insee)",
-                "La structure se situe dans le département de l'Insee (dct:spatial, super-propriété de "
-                "mlg:departement).",
-                property_url=DCT + "spatial",
-                value_url=INSEE_DEPARTEMENT + "{departement_code}",
-                virtual=True,
-            ),
+            *_virtual_columns("Structure", "La structure"),
         ),
         ("iri",),
     ),
