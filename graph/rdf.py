@@ -22,6 +22,7 @@ from pathlib import PurePath
 import pyoxigraph as ox
 
 from .departements import Departement, find_departement
+from .enrich import Context, enrichment_triples
 from .iris import slug
 from .record import LIST_FIELDS, Fiche, Source
 from .vocabulary import RDF_TYPE, SCHEMES, Vocabulary, mlg
@@ -212,6 +213,19 @@ class Mapper:
             if text:
                 yield ox.Triple(action, prop, _fr(text))
         yield from self.concepts(fiche, action)
+        yield from enrichment_triples(
+            fiche,
+            Context(
+                self.base,
+                action,
+                fiche_node,
+                structure,
+                departement,
+                lambda notation: self.organisation(
+                    ox.NamedNode(f"{self.base}concept/types-partenaires/{notation}"), fiche.departement or ""
+                ),
+            ),
+        )
 
         yield ox.Triple(fiche_node, RDF_TYPE, mlg("Fiche"))
         yield ox.Triple(fiche_node, LABEL, _fr(f"Fiche-action « {title} »"))

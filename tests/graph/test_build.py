@@ -352,7 +352,9 @@ def test_partner_organisation_agrees_with_declared_kind(seed_dataset: Path) -> N
 def test_generic_kinds_stay_kinds(seed_dataset: Path) -> None:
     """Commune, Association locale, Autre… get no organisation; their kind links are untouched."""
     generic = ["commune", "association-locale", "association-nationale", "regroupement-de-communes", "autre"]
-    classified = select(seed_dataset, ORG_PREFIX + "SELECT DISTINCT ?k WHERE { ?o org:classification ?k }")
+    classified = select(
+        seed_dataset, ORG_PREFIX + "SELECT DISTINCT ?k WHERE { ?o a mlg:Partenaire ; org:classification ?k }"
+    )
     assert {row["k"] for row in classified} == {
         KINDS + kind for kind in ["caf", "msa", "carsat", "cpam", "conseil-departemental", "etat"]
     }

@@ -106,6 +106,10 @@ CLASSES = [
     "TypePartenaire",
     "Statut",
     "ConceptNonRevu",
+    "LocalisationCommune",
+    "OrganisationCitee",
+    "TypeOrganisationCitee",
+    "Mention",
 ]
 OBJECT_PROPERTIES = [
     "structureOrganisatrice",
@@ -119,7 +123,17 @@ OBJECT_PROPERTIES = [
     "departement",
     "extrait",
     "partenaire",
+    "commune",
+    "communeConcernee",
+    "communeCandidate",
+    "localise",
+    "lien",
+    "organisationCitee",
+    "typeOrganisationCitee",
+    "designe",
 ]
+#: Properties of the build's readings of the texts (literals).
+READING_PROPERTIES = ["champ", "methode", "confiance", "population"]
 ANNOTATION_PROPERTIES = [
     "codeDataInclusion",
     "organisationDepartementale",
@@ -228,7 +242,7 @@ def test_expected_terms_are_declared():
         assert (MLG[name], RDF.type, OWL.Class) in g, name
     for name in OBJECT_PROPERTIES:
         assert (MLG[name], RDF.type, OWL.ObjectProperty) in g, name
-    for name in [*TEXT_PROPERTIES, "annee", "ligne"]:
+    for name in [*TEXT_PROPERTIES, *READING_PROPERTIES, "annee", "ligne"]:
         assert (MLG[name], RDF.type, OWL.DatatypeProperty) in g, name
     for name in ANNOTATION_PROPERTIES:
         assert (MLG[name], RDF.type, OWL.AnnotationProperty) in g, name
@@ -240,7 +254,7 @@ def test_every_term_is_documented_in_french_and_english():
     terms = {s for kind in kinds for s in g.subjects(RDF.type, kind) if str(s).startswith(str(MLG))}
     assert len(terms) == len(CLASSES) + len(OBJECT_PROPERTIES) + len(TEXT_PROPERTIES) + 2 + len(
         ANNOTATION_PROPERTIES
-    )
+    ) + len(READING_PROPERTIES)
     for term in terms:
         for p in (RDFS.label, RDFS.comment):
             langs = _langs(g, term, p)
