@@ -196,6 +196,9 @@ def build_dataset(
         first_seen[digest] = (path, fiche.source)
         result.actions += 1
         triples.add(mapper.triples(fiche, path))
+        for doubt in mapper.doubts:
+            report(doubt)
+        mapper.doubts.clear()
 
     _report_unreviewed(mapper, report)
     result.triples = triples.write(out / NTRIPLES)

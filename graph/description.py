@@ -285,11 +285,11 @@ def _count(store: ox.Store, query: str) -> int:
 
 
 def _places(store: ox.Store) -> tuple[Place, ...]:
-    """The territories the actions are in (not communes read in texts), with name and INSEE IRI, by IRI."""
+    """The départements the actions are in (not the places read in texts), with name and INSEE IRI, by IRI."""
     rows = store.query(
         f"""SELECT ?t ?nom ?insee ?dep WHERE {{
               ?t a <{ONTOLOGY}Territoire> .
-              FILTER NOT EXISTS {{ ?t a <{IGEO}Commune> }}
+              FILTER EXISTS {{ ?action a <{ONTOLOGY}Action> ; <{ONTOLOGY}departement> ?t }}
               OPTIONAL {{ ?t <{RDFS}label> ?nom FILTER(LANG(?nom) = "fr" || LANG(?nom) = "") }}
               OPTIONAL {{ ?t <{SKOS}closeMatch> ?insee FILTER(STRSTARTS(STR(?insee), "{INSEE_GEO}")) }}
               BIND(EXISTS {{ ?t a <{IGEO}Departement> }} AS ?dep)

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from .departements import Departement, find_departement
 from .enrich import Context, enrichment_triples
+from .export import Problem
 from .iris import slug
 from .record import LIST_FIELDS, Fiche, Source
 from .vocabulary import RDF_TYPE, SCHEMES, Vocabulary, mlg
@@ -129,6 +130,8 @@ class Mapper:
     spellings: Spellings = field(default_factory=Spellings)
     #: Concepts minted for values no reviewed scheme holds: IRI -> (field, value, where first read).
     unreviewed: dict[str, tuple[str, str, Source]] = field(default_factory=dict)
+    #: Readings of the texts a person should settle (ambiguous or weak places), in the order read.
+    doubts: list[Problem] = field(default_factory=list)
 
     @property
     def base(self) -> str:
@@ -224,6 +227,8 @@ class Mapper:
                 lambda notation: self.organisation(
                     ox.NamedNode(f"{self.base}concept/types-partenaires/{notation}"), fiche.departement or ""
                 ),
+                self.departement,
+                lambda message: self.doubts.append(Problem(fiche.source.file, fiche.source.line, message)),
             ),
         )
 

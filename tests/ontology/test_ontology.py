@@ -131,9 +131,30 @@ OBJECT_PROPERTIES = [
     "organisationCitee",
     "typeOrganisationCitee",
     "designe",
+    "budget",
+    "poste",
+    "financement",
+    "effectif",
+    "effectifProfessionnels",
+    "effectifBenevoles",
+    "effectifServiceCivique",
+    "effectifIntervenants",
+    "effectifPartenaires",
+    "effectifPersonnes",
+    "effectifParticipants",
 ]
 #: Properties of the build's readings of the texts (literals).
-READING_PROPERTIES = ["champ", "methode", "confiance", "population"]
+READING_PROPERTIES = [
+    "champ",
+    "methode",
+    "confiance",
+    "population",
+    "raisonMontantNul",
+    "par",
+    "ordre",
+    "approximatif",
+    "ponctuel",
+]
 ANNOTATION_PROPERTIES = [
     "codeDataInclusion",
     "organisationDepartementale",
