@@ -606,6 +606,126 @@ EXPECTED["ressources-financieres-declarees"] = (
     ],
 )
 
+def euros(cell: str) -> tuple[str | None]:
+    """An xsd:decimal cell as the store writes it ("2660.67", "60000"); "-" when unbound."""
+    return (None if cell == "-" else cell,)
+
+
+# Budgets of the hand-checked table of tests/graph/test_amounts.py (SEED_TABLE): 1500 One Women show, 6000
+# Mon ado, 2660.67 Citoyenneté, 0 Ta spécialité, 200 Coin Accueil, 11000 Estime de soi, 600 Carnassiers,
+# 200 Graines, 10 Atelier théâtre, 4000 Tisser du lien, 0 Stage de danse, 60000 P'Aus Café, 500 Fête; the
+# other 12 have none (no amount, a range, a rate). Joined with the keywords listed above: Culture =
+# Vendredi (none), Ta spécialité 0, Tisser 4000, P'Aus 60000; Vacances / loisirs = théâtre 10, Stage 0,
+# P'Aus 60000; Démocratie = Citoyenneté 2660.67 + Estime 11000 + Graines 200 (Gratuiterie, agir,
+# Olympiades none); Intergénérationnel = Mon ado 6000, Ta spécialité 0, Carnassiers 600, théâtre 10,
+# Tisser 4000, Stage 0 (Baraque, Loto none); Parentalité = One Women 1500, Mon ado 6000, Coin 200,
+# théâtre 10, Stage 0, Fête 500; Solidarité = Ta spécialité 0, Graines 200, Tisser 4000; Mixité sociale
+# = Carnassiers 600, Fête 500; Discriminations = Journées santé (a range) and Bulle (nothing): no amount.
+EXPECTED["budget-declare-par-mot-cle"] = (
+    ("motCle", "libelle", "actions", "actionsAvecBudget", "budgetTotal", "budgetMin", "budgetMax"),
+    table(
+        """
+        Culture | 4 | 3 | 64000 | 0 | 60000
+        Vacances / loisirs | 3 | 3 | 60010 | 0 | 60000
+        Éducation / scolarité | 1 | 1 | 60000 | 60000 | 60000
+        Démocratie & citoyenneté | 6 | 3 | 13860.67 | 200 | 11000
+        Intergénérationnel | 8 | 6 | 10610 | 0 | 6000
+        Parentalité | 8 | 6 | 8210 | 0 | 6000
+        Santé | 2 | 1 | 6000 | 6000 | 6000
+        Solidarité | 8 | 3 | 4200 | 0 | 4000
+        Alphabétisation & apprentissage du français | 2 | 1 | 2660.67 | 2660.67 | 2660.67
+        Intégration | 3 | 1 | 2660.67 | 2660.67 | 2660.67
+        Mixité sociale | 7 | 2 | 1100 | 500 | 600
+        Environnement | 2 | 1 | 600 | 600 | 600
+        Développement durable | 4 | 1 | 200 | 200 | 200
+        Discriminations | 2 | 0 | - | - | -
+        """,
+        motcle,
+        number,
+        number,
+        euros,
+        euros,
+        euros,
+    ),
+)
+
+# Volunteers of the same table: 23 Gratuiterie, 30 Mon ado, 8 Ateliers de conversation, 14 Vendredi, 1
+# Carnassiers, 8 Graines, 1 Tisser du lien, 5 Stage de danse, 1 Bulle, 24 P'Aus Café ("jusqu'à 22" at
+# Baraque à fripes is a bound, not a count). Partner kinds of those fiches: MSA = Mon ado 30 + P'Aus 24
+# (Baraque: a bound); Association locale = Mon ado 30 + Carnassiers 1 + Bulle 1 (théâtre, Journées,
+# Espace-jeu: none); Autre = Gratuiterie 23 + Bulle 1; Caf = Vendredi 14 (Jardin, Coin, Baraque,
+# Marmothèque: none); Conseil départemental = Graines 8; CARSAT = Tisser 1 (Estime: none); Association
+# nationale = Carnassiers 1; Commune (One Women, Jardin, Loto, Journées), CPAM (Journées), Regroupement
+# de communes (agir), État (Citoyenneté): no count.
+EXPECTED["benevoles-par-type-de-partenaire"] = (
+    ("typePartenaire", "libelle", "actions", "actionsAvecBenevoles", "benevoles"),
+    table(
+        """
+        MSA | 3 | 2 | 54
+        Association locale | 6 | 3 | 32
+        Autre | 5 | 2 | 24
+        Caf | 5 | 1 | 14
+        Conseil départemental | 2 | 1 | 8
+        CARSAT | 2 | 1 | 1
+        Association nationale | 1 | 1 | 1
+        Commune | 4 | 0 | 0
+        CPAM | 1 | 0 | 0
+        Regroupement de communes | 1 | 0 | 0
+        État | 1 | 0 | 0
+        """,
+        partenaire,
+        number,
+        number,
+        number,
+    ),
+)
+
+
+def commune(cell: str) -> tuple[str, str, str, str]:
+    """A commune column, "Name 31555": INSEE's IRI (not under the base), name, code, département."""
+    name, code = cell.rsplit(" ", 1)
+    return f"http://id.insee.fr/geo/commune/{code}", name, code, "Haute-Garonne"
+
+
+# The structures' communes of tests/graph/test_places.py (SEED_TABLE) with a sure reading: Toulouse for
+# the Izards-Borderouge (Ateliers de conversation), Négreneys (Tisser du lien) and Arènes Romaines
+# (Marmothèque) quartiers; Colomiers (Ta spécialité, Fête en Plein Air), Léguevin (Gratuiterie), Revel
+# (Baraque à fripes), Bonrepos-sur-Aussonnelle (P'Aus Café), Escalquens (Stage de danse), La
+# Salvetat-Saint-Gilles and Fontenilles (One Women show). Centre social Espoir's Toulouse is a weak
+# reading (the one commune its texts name), left out. Communes the texts name as the action's place:
+# Toulouse (Tisser du lien's limites, Journées santé), Colomiers (Fête), Léguevin, Revel, Bonrepos;
+# Tournefeuille (Graines, the partner MDS's commune, a weak reading) is left out. Populations: Etalab's
+# découpage administratif 6.0.0, as shipped in graph/data/communes.csv.gz.
+EXPECTED["actions-par-commune"] = (
+    (
+        "commune",
+        "nom",
+        "codeInsee",
+        "nomDepartement",
+        "population",
+        "actions",
+        "actionsDeSesStructures",
+        "actionsQuiLaNomment",
+    ),
+    table(
+        """
+        Toulouse 31555 | 514819 | 4 | 3 | 2
+        Colomiers 31149 | 40882 | 2 | 2 | 1
+        Bonrepos-sur-Aussonnelle 31075 | 1241 | 1 | 1 | 1
+        Escalquens 31169 | 6924 | 1 | 1 | 0
+        Fontenilles 31188 | 5906 | 1 | 1 | 0
+        La Salvetat-Saint-Gilles 31526 | 8511 | 1 | 1 | 0
+        Léguevin 31291 | 9945 | 1 | 1 | 1
+        Revel 31451 | 9762 | 1 | 1 | 1
+        """,
+        commune,
+        number,
+        number,
+        number,
+        number,
+    ),
+)
+
 # Every value of the seed is in a reviewed scheme (see test_build's test_seed_values_are_all_reviewed).
 EXPECTED["concepts-non-revus"] = (("concept", "libelle", "schema", "libelleSchema", "actions"), [])
 
