@@ -237,6 +237,48 @@ PEOPLE_KINDS = {
 }
 
 
+#: How a page names each kind of people counted.
+PEOPLE_LABELS = {
+    "professionals": "Professionnels",
+    "volunteers": "Bénévoles",
+    "civic_service": "Volontaires en service civique",
+    "contributors": "Intervenants",
+    "partners": "Partenaires",
+    "persons": "Personnes",
+}
+
+
+def _fr_number(value: Decimal | int) -> str:
+    """French digits: "2\u00a0660,67" (a non-breaking space between thousands, a decimal comma)."""
+    text = format(value, ",") if isinstance(value, int) else format(value, ",f")
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def _between(low: Decimal | int | None, high: Decimal | int | None, unit: str = "") -> str:
+    if low is not None and high is not None:
+        return f"entre {_fr_number(low)} et {_fr_number(high)}{unit}"
+    if high is not None:
+        return f"jusqu'à {_fr_number(high)}{unit}"
+    return f"au moins {_fr_number(low)}{unit}" if low is not None else "non chiffré"
+
+
+def budget_label(budget: Budget) -> str:
+    """What a page shows for the budget: its total, its range, or how many lines it lists."""
+    if budget.total is not None:
+        about = "environ " if budget.approximate else ""
+        per = f" par {budget.period}" if budget.period else ""
+        return f"Budget : {about}{_fr_number(budget.total)}\u00a0€{per}"
+    if budget.minimum is not None or budget.maximum is not None:
+        return f"Budget : {_between(budget.minimum, budget.maximum, chr(0xA0) + '€')}"
+    return f"Budget : {len(budget.items) + len(budget.funding)} ligne(s) chiffrée(s), sans total"
+
+
+def count_label(kind: str, count: Count) -> str:
+    """What a page shows for a head-count: "Bénévoles : 14", "Participants (jardiniers) : entre 12 et 15"."""
+    number = _fr_number(count.value) if count.value is not None else _between(count.minimum, count.maximum)
+    return f"{kind} : {'environ ' if count.approximate else ''}{number}"
+
+
 def _decimal(value: Decimal) -> ox.Literal:
     return ox.Literal(format(value, "f"), datatype=ox.NamedNode(XSD + "decimal"))
 
@@ -277,7 +319,7 @@ def budget_triples(budget: Budget, context: Context) -> Iterator[ox.Triple]:
     node = ox.NamedNode(f"{context.action.value}#budget")
     yield ox.Triple(context.action, mlg("budget"), node)
     yield from _euros(node, budget.total)
-    yield ox.Triple(node, LABEL, _fr("Budget déclaré"))
+    yield ox.Triple(node, LABEL, _fr(budget_label(budget)))
     yield ox.Triple(node, PROV_DERIVED, context.fiche)
     yield ox.Triple(node, PROV_VALUE, ox.Literal(budget.raw))
     for prop, value in (("minValue", budget.minimum), ("maxValue", budget.maximum)):
@@ -319,12 +361,12 @@ def people_triples(people: People, context: Context) -> Iterator[ox.Triple]:
             continue
         node = ox.NamedNode(f"{context.action.value}#effectif-{fragment}")
         yield ox.Triple(context.action, mlg("effectif" + suffix), node)
-        yield ox.Triple(node, LABEL, _fr(f"Effectif : {fragment.replace('-', ' ')}"))
+        yield ox.Triple(node, LABEL, _fr(count_label(PEOPLE_LABELS[attribute], count)))
         yield from _count_triples(node, count, context)
     for number, count in enumerate(people.participants, 1):
         node = ox.NamedNode(f"{context.action.value}#effectif-participants-{number}")
         yield ox.Triple(context.action, mlg("effectifParticipants"), node)
-        yield ox.Triple(node, LABEL, _fr(f"Effectif : participants ({count.noun})"))
+        yield ox.Triple(node, LABEL, _fr(count_label(f"Participants ({count.noun})", count)))
         yield from _count_triples(node, count, context)
 
 

@@ -17,7 +17,9 @@ from rdflib import Graph, Literal, Namespace
 from test_amounts import SEED_TABLE as AMOUNTS
 from test_places import SEED_TABLE as PLACES
 
+from maillage.graph.amounts import read_budget, read_people
 from maillage.graph.build import build_dataset
+from maillage.graph.enrich import budget_label, count_label
 from maillage.graph.export import Problem
 from maillage.graph.record import Fiche, Source
 from maillage.graph.validate import validate_graph
@@ -217,3 +219,26 @@ def test_the_seed_reports_its_two_weak_readings(seed: Path, tmp_path: Path) -> N
     weak = sorted(p.message.split(" read in ")[0] for p in problems if "low confidence" in p.message)
     assert weak == ["commune Toulouse (31555)", "commune Tournefeuille (31557)"]
     assert all(p.file.endswith("senacs-haute-garonne.txt") and p.line > 1 for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("2300 euros => RH\n1000 euros => Sorties", "Budget : 3\u00a0300\u00a0€"),
+        ("Dépenses : rémunération du personnel 2660.67€", "Budget : 2\u00a0660,67\u00a0€"),
+        ("selon les années entre 500 et 4000€", "Budget : entre 500 et 4\u00a0000\u00a0€"),
+        ("Aucun budget n'a était nécessaire", "Budget : 0\u00a0€"),
+        ("achats : 450€\nrepas : 100€ environ par évènement", "Budget : 2 ligne(s) chiffrée(s), sans total"),
+    ],
+)
+def test_a_budget_page_label_says_the_amount_in_french(text: str, label: str) -> None:
+    assert budget_label(read_budget(text)) == label
+
+
+def test_a_count_page_label_says_the_number_or_the_bounds() -> None:
+    people = read_people("jusqu'à 22 bénévoles, 12-15 jardiniers, 1500 habitants")
+    assert count_label("Bénévoles", people.volunteers) == "Bénévoles : jusqu'à 22"
+    assert [count_label("Participants", c) for c in people.participants] == [
+        "Participants : entre 12 et 15",
+        "Participants : 1\u00a0500",
+    ]
