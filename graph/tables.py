@@ -89,6 +89,21 @@ SELECT ?action ?property ?value WHERE {{
 }}"""
 )
 
+# What the build read in the texts (graph/enrich.py): exact totals and counts, bounds, communes (IRIs).
+Q_READINGS = (
+    PREFIXES
+    + """PREFIX schema: <https://schema.org/>
+SELECT ?action ?key ?value WHERE {
+  { ?action mlg:budget/schema:value ?value BIND("budget" AS ?key) }
+  UNION { ?action mlg:budget/schema:minValue ?value BIND("budget_min" AS ?key) }
+  UNION { ?action mlg:budget/schema:maxValue ?value BIND("budget_max" AS ?key) }
+  UNION { ?action mlg:effectifProfessionnels/schema:value ?value BIND("professionnels" AS ?key) }
+  UNION { ?action mlg:effectifBenevoles/schema:value ?value BIND("benevoles" AS ?key) }
+  UNION { ?action mlg:structureOrganisatrice/mlg:commune ?value BIND("communes" AS ?key) }
+  UNION { ?action mlg:communeConcernee ?value BIND("communes_concernees" AS ?key) }
+}"""
+)
+
 # The label a person reads: a concept's skos:prefLabel, else the rdfs:label of a structure, territory or
 # partner organisation; French only.
 Q_LABELS = (
@@ -307,6 +322,63 @@ def _virtual_columns(cls: str, subject: str) -> tuple[Column, Column]:
     )
 
 
+def _euros(name: str, title: str, what: str) -> Column:
+    return Column(
+        name,
+        title,
+        f"{what} en euros, lu dans le texte « Ressources financières » (mlg:budget, voir le README) ; "
+        "vide quand le texte ne le donne pas clairement. Non converti en RDF (dans le graphe, "
+        "un schema:MonetaryAmount).",
+        datatype="decimal",
+        suppress=True,
+    )
+
+
+def _people(name: str, title: str, prop: str) -> Column:
+    return Column(
+        name,
+        title,
+        f"Nombre de {title.lower()} lu dans le texte « Nombre de personnes mobilisées » ({prop}) ; vide "
+        "quand le texte ne le donne pas exactement (« jusqu'à 22 », « des bénévoles »). Non converti en "
+        "RDF (dans le graphe, un schema:QuantitativeValue).",
+        datatype="nonNegativeInteger",
+        suppress=True,
+    )
+
+
+def _communes(name: str, title: str, what: str) -> Column:
+    return Column(
+        name,
+        title,
+        f"{what}, sous la forme « Nom (code Insee) », séparées par « ; » ; lues dans les textes par la "
+        "construction (voir le README), les lectures de faible confiance exclues. Non converti en RDF.",
+        lang="fr",
+        multiple=True,
+        suppress=True,
+    )
+
+
+def _reading_columns() -> tuple[Column, ...]:
+    """Columns of what the build read in the texts: the figures a spreadsheet user pivots on."""
+    return (
+        _euros(
+            "budget_euros",
+            "Budget (euros)",
+            "Budget total de l'action (0 quand la fiche dit n'en avoir aucun)",
+        ),
+        _euros("budget_min_euros", "Budget minimum (euros)", "Borne basse d'un budget donné en fourchette"),
+        _euros("budget_max_euros", "Budget maximum (euros)", "Borne haute d'un budget donné en fourchette"),
+        _people("professionnels", "Professionnels", "mlg:effectifProfessionnels"),
+        _people("benevoles", "Bénévoles", "mlg:effectifBenevoles"),
+        _communes("communes", "Communes de la structure", "Communes où se trouve la structure organisatrice"),
+        _communes(
+            "communes_concernees",
+            "Communes concernées",
+            "Communes que les textes nomment comme lieux de l'action",
+        ),
+    )
+
+
 ACTION = _iri(
     "action",
     "Action",
@@ -419,6 +491,7 @@ TABLES: tuple[Table, ...] = (
                 lang="fr",
                 property_url=DCT + "abstract",
             ),
+            *_reading_columns(),
             _iri(
                 "fiche",
                 "Fiche-action",
@@ -670,12 +743,19 @@ class _Graph:
             if "property" in row and "value" in row:
                 key = ACTION_PROPERTIES[row["property"].value]
                 action.values.setdefault(key, []).append(row["value"].value)
+        for row in _select(store, Q_READINGS):
+            if row["action"].value in self.actions:
+                action = self.actions[row["action"].value]
+                action.values.setdefault(row["key"].value, []).append(row["value"].value)
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri, "")
 
     def code(self, territory: str) -> str:
         return self.codes.get(territory, "")
+
+    def commune(self, iri: str) -> str:
+        return f"{self.label(iri)} ({self.code(iri)})"
 
 
 def _action_rows(graph: _Graph) -> Iterator[list[str]]:
@@ -705,6 +785,14 @@ def _action_rows(graph: _Graph) -> Iterator[list[str]]:
                 )
             ),
             action.one("resume"),
+            *(
+                action.one(key)
+                for key in ("budget", "budget_min", "budget_max", "professionnels", "benevoles")
+            ),
+            *(
+                _join(graph.commune(c) for c in values.get(key, []))
+                for key in ("communes", "communes_concernees")
+            ),
             fiche,
             _join(graph.sources.get(fiche, []), ordered=True),  # by file, then line number
         ]

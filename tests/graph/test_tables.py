@@ -48,6 +48,7 @@ PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX igeo: <http://rdf.insee.fr/def/geo#>
 PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
 """
 
 # RFC 4180's grammar, with CRLF after every record (the last one too): a field is either quoted (a
@@ -174,6 +175,11 @@ def test_every_action_is_one_row_with_the_graph_values(seed_dataset: Path) -> No
         "statut": '?key mlg:statut/skos:prefLabel ?value FILTER(LANG(?value) = "fr")',
         "resume": "?key dct:abstract ?value",
         "fiche": "?key foaf:isPrimaryTopicOf ?value",
+        "budget_euros": "?key mlg:budget/schema:value ?value",
+        "budget_min_euros": "?key mlg:budget/schema:minValue ?value",
+        "budget_max_euros": "?key mlg:budget/schema:maxValue ?value",
+        "professionnels": "?key mlg:effectifProfessionnels/schema:value ?value",
+        "benevoles": "?key mlg:effectifBenevoles/schema:value ?value",
     }
     multiple = {
         "dimensions": "mlg:dimension",
@@ -197,6 +203,18 @@ def test_every_action_is_one_row_with_the_graph_values(seed_dataset: Path) -> No
         )
         for iri, labels in graph.items():
             assert cells(by_iri[iri][column]) == labels, (column, iri)
+    for column, path in {
+        "communes": "mlg:structureOrganisatrice/mlg:commune",
+        "communes_concernees": "mlg:communeConcernee",
+    }.items():
+        graph = grouped(
+            store,
+            f"""SELECT ?key ?value WHERE {{ ?key a mlg:Action .
+                OPTIONAL {{ ?key {path} ?c . ?c rdfs:label ?name ; igeo:codeINSEE ?code
+                            BIND(CONCAT(STR(?name), " (", STR(?code), ")") AS ?value) }} }}""",
+        )
+        for iri, communes in graph.items():
+            assert cells(by_iri[iri][column]) == communes, (column, iri)
     sources = grouped(
         store,
         """SELECT ?key ?value WHERE {
@@ -209,6 +227,14 @@ def test_every_action_is_one_row_with_the_graph_values(seed_dataset: Path) -> No
     # Multi-valued cells are sorted as French labels, so that two builds compare cell by cell.
     jardin = next(row for row in rows if row["titre"] == "Jardin collectif")
     assert jardin["mots_cles"] == "Développement durable ; Mixité sociale ; Solidarité"
+    # What the build read in the texts, as a spreadsheet user pivots on it (see tests/graph/test_enrich.py).
+    sante = next(row for row in rows if row["titre"] == "Journées santé")
+    budget = (sante["budget_euros"], sante["budget_min_euros"], sante["budget_max_euros"])
+    assert budget == ("", "500", "4000")
+    people = (sante["professionnels"], sante["benevoles"], sante["communes_concernees"])
+    assert people == ("6", "", "Toulouse (31555)")
+    one_women = next(row for row in rows if row["titre"].startswith("One Women show"))
+    assert one_women["communes"] == "Fontenilles (31188) ; La Salvetat-Saint-Gilles (31526)"
 
 
 def test_every_structure_counts_its_actions(seed_dataset: Path) -> None:
