@@ -10,7 +10,8 @@
 - ``.csv``: the edge list, one row per edge: source, target, their labels, weight and the actions
   behind it joined with " | " (in a bipartite network the source is the structure);
 - ``.html``: the interactive view, written by ``maillage.publish.views.write_view`` (imported only
-  then: the publishing side depends on the graph side, not the other way round).
+  then: the publishing side depends on the graph side, not the other way round), with the view's options
+  given as ``view`` (its colours: ``{"colour": "departement"}``), which the other formats do not use.
 
 Every file is written beside its target and renamed into place: a reader never sees half a file.
 """
@@ -21,6 +22,7 @@ import csv
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -123,15 +125,18 @@ def edge_rows(graph: nx.Graph) -> list[dict[str, Any]]:
     return rows
 
 
-def write_network(graph: nx.Graph, path: Path | str) -> None:
-    """Write ``graph`` to ``path`` in the format its suffix names (see :data:`FORMATS`)."""
+def write_network(graph: nx.Graph, path: Path | str, *, view: Mapping[str, Any] | None = None) -> None:
+    """Write ``graph`` to ``path`` in the format its suffix names (see :data:`FORMATS`).
+
+    ``view``: keyword arguments of the HTML view (``write_view``'s ``colour``…), for ``.html`` only.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         known = ", ".join(FORMATS)
         raise ValueError(f"cannot tell the format of {path.name}: its suffix must be one of {known}")
     if suffix == ".html":
-        _write_view(graph, path)
+        _write_view(graph, path, view or {})
     elif suffix == ".graphml":
         with atomic_write(path, "wb") as handle:
             nx.write_graphml(normalised(graph), handle)
@@ -150,7 +155,7 @@ def write_network(graph: nx.Graph, path: Path | str) -> None:
             writer.writerows(edge_rows(graph))
 
 
-def _write_view(graph: nx.Graph, path: Path) -> None:
+def _write_view(graph: nx.Graph, path: Path, options: Mapping[str, Any]) -> None:
     """The HTML view belongs to the publishing side: imported only when asked for."""
     try:
         from maillage.publish.views import write_view
@@ -164,7 +169,7 @@ def _write_view(graph: nx.Graph, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".html", dir=path.parent)
     os.close(fd)
     try:
-        write_view(graph, Path(tmp))
+        write_view(graph, Path(tmp), **options)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

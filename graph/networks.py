@@ -2,9 +2,10 @@
 
 Every network is read from the store with SPARQL, never from the export text:
 
-1. the filters (keywords, dimensions, publics, statuses, initiators, départements) are resolved to the
-   graph's own concepts and départements, found by their class and their ``skos:notation`` or French
-   label, so no base IRI is written here and a dataset published under any base works;
+1. the filters (keywords, dimensions, publics, statuses, initiators, départements, communes) are resolved
+   to the graph's own concepts, départements and communes, found by their class and their
+   ``skos:notation`` or French label (a commune by its INSEE code or name), so no base IRI is written
+   here and a dataset published under any base works;
 2. ONE query selects the matching actions (their title and structure), one sub-select per filter field
    (OR within a field, AND across fields);
 3. one query fetches the relation the network is made of (partner kinds, partner organisations or
@@ -28,13 +29,31 @@ Caf, Commune, Association locale…) or the territorial organisations the graph 
 (``mlg:partenaire``: "Caf (Haute-Garonne)"…). Generic kinds (Commune, Association locale, Autre…) name
 no organisation, so they are absent at the organisation level.
 
+The two partner networks (``structures-partenaires``, ``partenaires``: :data:`WITH_MENTIONS`) take an
+optional layer, ``mentions=True``: the organisations the action texts name (``mlg:organisationCitee``,
+read by the build, never declared in the form) join the declared partners of each action, and edges are
+built from the union, so an action that both declares and cites an organisation counts once. A node
+declared on some matching action keeps its declared kind; one reached only through the texts is of kind
+``organisation-citee``. Declared partners are the same with or without the layer: comparing the two
+networks is how a researcher sees what the texts add. The graph attribute ``mentions`` (a bool, on these
+two networks) says whether the layer is in.
+
 Nodes are keyed by their IRI and carry ``iri``, ``label`` (French), ``kind`` (``structure``,
-``type-partenaire``, ``organisation``, ``mot-cle``) and ``actions`` (the number of matching actions in
-which the node takes part in this network), plus ``departement`` and ``code_departement`` for structures
-and organisations, and ``type_partenaire`` (the kind's French label) for organisations. Edges carry
-``weight`` (an int), ``actions`` (sorted action IRIs) and ``titles`` (their titles, same order). Nodes
-and edges are inserted in sorted order, so the same graph and filters always give the same networkx
-graph, attribute order included.
+``type-partenaire``, ``organisation``, ``organisation-citee``, ``mot-cle``) and ``actions`` (the number of
+matching actions in which the node takes part in this network), plus:
+
+- ``departement`` and ``code_departement`` (name and INSEE code) for every node that has a
+  département: structures, organisations, cited organisations of a département;
+- ``communes`` and ``codes_communes`` for structures: the French names of the communes the build
+  located the structure in (``mlg:commune``), in French alphabetical order, and their INSEE codes in the
+  same order (empty lists when none is known; lists, joined with " | " in GraphML, GEXF and CSV like
+  every list attribute, see :mod:`maillage.graph.network_export`);
+- ``type_partenaire`` (the partner kind's French label) for organisations, ``type_organisation`` (the
+  kind of cited organisation: Association, Communauté d'agglomération…) for ``mlg:OrganisationCitee``.
+
+Edges carry ``weight`` (an int), ``actions`` (sorted action IRIs) and ``titles`` (their titles, same
+order). Nodes and edges are inserted in sorted order, so the same graph and filters always give the same
+networkx graph, attribute order included.
 """
 
 from __future__ import annotations
@@ -105,7 +124,10 @@ class Filters:
     Concept fields (``mots_cles``, ``dimensions``, ``publics``, ``statuts``, ``initiateurs``) are matched
     by the concept's ``skos:notation`` (its slug: ``parentalite``) or its French preferred label
     (``Parentalité``), ignoring case (and accents, through the slug); ``departements`` by INSEE code
-    (``31``, ``2A``) or name (``Haute-Garonne``). Values of one field are alternatives (OR); fields
+    (``31``, ``2A``) or name (``Haute-Garonne``); ``communes`` by INSEE code (``31291``) or name
+    (``Léguevin``, ``leguevin``: case, accents, hyphens and spaces aside), among the communes of the graph.
+    An action is in a commune when its structure is (``mlg:commune``) or its texts name the commune as a
+    place of the action (``mlg:communeConcernee``). Values of one field are alternatives (OR); fields
     combine (AND).
     """
 
@@ -115,6 +137,7 @@ class Filters:
     statuts: tuple[str, ...] = ()
     initiateurs: tuple[str, ...] = ()
     departements: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for item in fields(self):
@@ -144,6 +167,7 @@ FIELD_LABELS = {
     "statuts": "statuts",
     "initiateurs": "initiatives",
     "departements": "départements",
+    "communes": "communes",
 }
 
 
@@ -238,7 +262,56 @@ def _resolve(store: ox.Store, filters: Filters) -> tuple[dict[str, list[str]], s
         resolved["departements"] = sorted(iri for iri, code in rows if iri and code in wanted)
         names = [f"{wanted[code]} ({code})" for code in sorted(wanted)]
         described.append(f"{FIELD_LABELS['departements']} : {' ou '.join(names)}")
+    if filters.communes:
+        resolved["communes"], names = _resolve_communes(store, filters.communes)
+        described.append(f"{FIELD_LABELS['communes']} : {' ou '.join(names)}")
     return resolved, " ; ".join(described) if described else "toutes les actions"
+
+
+def _name_key(text: str) -> str:
+    """A place name's key: case, accents, hyphens, apostrophes and spaces aside ("Lèguevin" = "LEGUEVIN")."""
+    return slug(text, max_length=0).replace("-", "")
+
+
+def _commune_name(name: str, code: str) -> str:
+    return f"{name} ({code})"
+
+
+def _resolve_communes(store: ox.Store, values: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The IRIs of the graph's communes that ``values`` name (by INSEE code or name), and their names.
+
+    Only the communes the graph holds can be named: the build adds a commune when it reads one, so a
+    commune absent from the graph is reported as unknown, with the possible ones.
+    """
+    communes = _communes(store)
+    found: dict[str, str] = {}
+    unknown = []
+    for value in values:
+        key, code = _name_key(value), value.upper()
+        matches = {
+            iri: (name, iri_code)
+            for iri, (name, iri_code) in communes.items()
+            if iri_code == code or _name_key(name) == key
+        }
+        if not matches:
+            unknown.append(value)
+        found.update({iri: _commune_name(*place) for iri, place in matches.items()})
+    if unknown:
+        known = sorted({_commune_name(*place) for place in communes.values()}, key=_name_key)
+        raise UnknownFilterValue("communes", unknown, known)
+    return sorted(found), sorted(set(found.values()), key=_name_key)
+
+
+def _link(name: str, value: str) -> str:
+    """The graph pattern that ties ``?action`` to ``value``, one IRI the filter field ``name`` resolved to."""
+    if name == "departements":
+        return f"?action mlg:departement {value} ."
+    if name == "communes":  # the structure's commune, or a commune the texts name as the action's place
+        return (
+            f"{{ ?action mlg:structureOrganisatrice/mlg:commune {value} . }} "
+            f"UNION {{ ?action mlg:communeConcernee {value} . }}"
+        )
+    return f"?action mlg:{SCHEMES[CONCEPT_FIELDS[name]][2]} {value} ."
 
 
 def select_actions(store: ox.Store, filters: Filters = Filters()) -> Selection:
@@ -252,10 +325,9 @@ def select_actions(store: ox.Store, filters: Filters = Filters()) -> Selection:
         return Selection({}, description)  # a département with no action in the graph: nothing matches
     blocks = []
     for index, (name, iris) in enumerate(sorted(resolved.items())):
-        prop = "mlg:departement" if name == "departements" else f"mlg:{SCHEMES[CONCEPT_FIELDS[name]][2]}"
         blocks.append(
             f"{{ SELECT DISTINCT ?action WHERE {{ VALUES ?v{index} {{ {' '.join(map(_iri, iris))} }} "
-            f"?action {prop} ?v{index} . }} }}"
+            f"{_link(name, f'?v{index}')} }} }}"
         )
     if blocks:
         body = "\n".join(blocks) + "\n?action dct:title ?titre ; mlg:structureOrganisatrice ?structure ."
@@ -285,13 +357,29 @@ def _departements(store: ox.Store) -> dict[str, tuple[str, str]]:
     return {iri: (name or "", code or "") for iri, name, code in rows if iri}
 
 
+def _communes(store: ox.Store) -> dict[str, tuple[str, str]]:
+    """Commune IRI -> (French name, INSEE code), for the communes the graph holds."""
+    rows = _rows(
+        store,
+        """
+        SELECT ?commune ?nom ?code WHERE {
+          ?commune a igeo:Commune ; igeo:codeINSEE ?code ; rdfs:label ?nom .
+          FILTER(LANG(?nom) = "fr" || LANG(?nom) = "")
+        }""",
+    )
+    return {iri: (name or code or iri, code or "") for iri, name, code in sorted(rows, key=str) if iri}
+
+
 class _Node(NamedTuple):
     label: str
     departement: str | None = None  # the département's IRI, for structures and organisations
-    classification: str | None = None  # an organisation's partner kind (its French label)
+    classification: str | None = None  # an organisation's kind (its French label)…
+    classification_key: str = "type_partenaire"  # …and the attribute that carries it
+    communes: tuple[tuple[str, str], ...] | None = None  # a structure's communes: (name, code), sorted
 
 
 def _structures(store: ox.Store) -> dict[str, _Node]:
+    """Every structure, with its département and its communes (an empty tuple when none is known)."""
     rows = _rows(
         store,
         """
@@ -300,7 +388,22 @@ def _structures(store: ox.Store) -> dict[str, _Node]:
           OPTIONAL { ?structure mlg:departement ?departement . }
         }""",
     )
-    return {iri: _Node(label or iri, dep) for iri, label, dep in rows if iri}
+    communes = _communes(store)
+    located: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    query = "SELECT ?structure ?commune WHERE { ?structure a mlg:Structure ; mlg:commune ?commune . }"
+    for structure, commune in _rows(store, query):
+        if structure and commune in communes:
+            located[structure].add(communes[commune])
+    return {
+        iri: _Node(label or iri, dep, communes=tuple(sorted(located[iri], key=_commune_order)))
+        for iri, label, dep in rows
+        if iri
+    }
+
+
+def _commune_order(commune: tuple[str, str]) -> tuple[str, str, str]:
+    """French alphabetical order of (name, code) pairs, near enough: case and accents aside."""
+    return (_name_key(commune[0]), *commune)
 
 
 def _concept_labels(store: ox.Store, cls: str) -> dict[str, _Node]:
@@ -315,25 +418,32 @@ def _concept_labels(store: ox.Store, cls: str) -> dict[str, _Node]:
     return {iri: _Node(label or iri, None) for iri, label in rows if iri}
 
 
+#: Organisation class -> the node attribute that carries its kind (org:classification).
+ORGANISATION_CLASSES = {"Partenaire": "type_partenaire", "OrganisationCitee": "type_organisation"}
+
+
 def _organisations(store: ox.Store) -> dict[str, _Node]:
+    """The territorial organisations (mlg:Partenaire) and the organisations cited in texts."""
     rows = _rows(
         store,
-        """
-        SELECT ?organisation ?nom ?departement ?type WHERE {
-          ?organisation a mlg:Partenaire .
-          OPTIONAL { ?organisation rdfs:label ?nom . FILTER(LANG(?nom) = "fr" || LANG(?nom) = "") }
-          OPTIONAL { ?organisation mlg:departement ?departement . }
-          OPTIONAL {
+        f"""
+        SELECT ?organisation ?classe ?nom ?departement ?type WHERE {{
+          VALUES ?classe {{ {" ".join(f"mlg:{cls}" for cls in ORGANISATION_CLASSES)} }}
+          ?organisation a ?classe .
+          OPTIONAL {{ ?organisation rdfs:label ?nom . FILTER(LANG(?nom) = "fr" || LANG(?nom) = "") }}
+          OPTIONAL {{ ?organisation mlg:departement ?departement . }}
+          OPTIONAL {{
             ?organisation org:classification ?concept .
             ?concept skos:prefLabel ?type .
             FILTER(LANG(?type) = "fr")
-          }
-        }""",
+          }}
+        }}""",
     )
     nodes: dict[str, _Node] = {}
-    for iri, label, dep, kind in sorted(rows, key=lambda row: tuple(value or "" for value in row)):
-        if iri and iri not in nodes:
-            nodes[iri] = _Node(label or iri, dep, kind)
+    for iri, cls, label, dep, kind in sorted(rows, key=lambda row: tuple(value or "" for value in row)):
+        if iri and cls and iri not in nodes:
+            key = ORGANISATION_CLASSES[cls.removeprefix(ONTOLOGY)]
+            nodes[iri] = _Node(label or iri, dep, kind, key)
     return nodes
 
 
@@ -346,19 +456,45 @@ def _relation(store: ox.Store, prop: str, actions: Mapping[str, Action]) -> dict
     return {action: sorted(found) for action, found in items.items()}
 
 
+#: The kind of a node that only the action texts name (the mentions layer).
+CITED = "organisation-citee"
+
+
 class _Items(NamedTuple):
     """What a network's non-structure nodes are: per action, and their labels."""
 
     by_action: dict[str, list[str]]
     nodes: dict[str, _Node]
     kind: str
+    cited: frozenset[str] = frozenset()  # items only the texts name, on the matching actions
+
+    def kind_of(self, item: str) -> str:
+        return CITED if item in self.cited else self.kind
 
 
-def _partners(store: ox.Store, actions: Mapping[str, Action], level: Level) -> _Items:
+def _partners(store: ox.Store, actions: Mapping[str, Action], level: Level, mentions: bool = False) -> _Items:
     if Level(level) is Level.ORGANISATION:
-        return _Items(_relation(store, "mlg:partenaire", actions), _organisations(store), "organisation")
-    cls, prop = SCHEMES["partenaires"][1:]
-    return _Items(_relation(store, f"mlg:{prop}", actions), _concept_labels(store, cls), "type-partenaire")
+        declared = _Items(_relation(store, "mlg:partenaire", actions), _organisations(store), "organisation")
+    else:
+        cls, prop = SCHEMES["partenaires"][1:]
+        declared = _Items(
+            _relation(store, f"mlg:{prop}", actions), _concept_labels(store, cls), "type-partenaire"
+        )
+    return _with_mentions(store, actions, declared) if mentions else declared
+
+
+def _with_mentions(store: ox.Store, actions: Mapping[str, Action], declared: _Items) -> _Items:
+    """The declared partners plus the organisations the action texts name: one node per IRI, and each
+    action's partners as a set, so an organisation both declared and cited on an action counts once."""
+    cited = _relation(store, "mlg:organisationCitee", actions)
+    by_action = {
+        action: sorted({*declared.by_action.get(action, ()), *cited.get(action, ())})
+        for action in sorted({*declared.by_action, *cited})
+    }
+    known = {item for items in declared.by_action.values() for item in items}
+    only_cited = frozenset(item for items in cited.values() for item in items) - known
+    nodes = {**_organisations(store), **declared.nodes}
+    return _Items(by_action, nodes, declared.kind, only_cited)
 
 
 def _keywords(store: ox.Store, actions: Mapping[str, Action]) -> _Items:
@@ -369,14 +505,22 @@ def _keywords(store: ox.Store, actions: Mapping[str, Action]) -> _Items:
 # --- building the graphs ------------------------------------------------------------------------------
 
 
-def _graph(name: str, selection: Selection, kind: str, level: str) -> nx.Graph:
+def _graph(name: str, selection: Selection, kind: str, level: str, **extra: object) -> nx.Graph:
     return nx.Graph(
         name=name,
         filters=selection.description,
         level=level,
         kind=kind,
         actions=len(selection.actions),
+        **extra,
     )
+
+
+def _partner_graph(name: str, selection: Selection, kind: str, level: Level, mentions: bool) -> nx.Graph:
+    """A partner network's graph; its name says when the organisations cited in the texts were added."""
+    if mentions:
+        name += ", avec les organisations citées dans les textes"
+    return _graph(name, selection, kind, level.value, mentions=mentions)
 
 
 def _add_node(
@@ -395,7 +539,10 @@ def _add_node(
         attributes["departement"] = name
         attributes["code_departement"] = code
     if node is not None and node.classification is not None:
-        attributes["type_partenaire"] = node.classification
+        attributes[node.classification_key] = node.classification
+    if node is not None and node.communes is not None:
+        attributes["communes"] = [name for name, _ in node.communes]
+        attributes["codes_communes"] = [code for _, code in node.communes]
     attributes.update(extra)
     graph.add_node(iri, **attributes)
 
@@ -420,15 +567,16 @@ def _check_size(edges: int, max_edges: int | None, hint: str) -> None:
 
 
 def structure_partner_network(
-    store: ox.Store, filters: Filters = Filters(), level: Level | str = Level.TYPE
+    store: ox.Store, filters: Filters = Filters(), level: Level | str = Level.TYPE, mentions: bool = False
 ) -> nx.Graph:
     """Structures (``bipartite`` 0) and their partners (1).
 
-    An edge's weight is the number of the structure's matching actions that declare the partner.
+    An edge's weight is the number of the structure's matching actions that declare the partner (or,
+    with ``mentions``, declare or cite it).
     """
     level = Level(level)
     selection = select_actions(store, filters)
-    items = _partners(store, selection.actions, level)
+    items = _partners(store, selection.actions, level, mentions)
     links: dict[tuple[str, str], list[str]] = defaultdict(list)
     for action, partners in items.by_action.items():
         structure = selection.actions[action].structure
@@ -440,13 +588,13 @@ def structure_partner_network(
         structure_actions[structure].update(actions)
         partner_actions[partner].update(actions)
     title = "organisations partenaires" if level is Level.ORGANISATION else "types de partenaires"
-    graph = _graph(f"Structures et {title}", selection, "structures-partenaires", level.value)
+    graph = _partner_graph(f"Structures et {title}", selection, "structures-partenaires", level, mentions)
     departements = _departements(store)
     structures = _structures(store)
     nodes = [(iri, 0) for iri in structure_actions] + [(iri, 1) for iri in partner_actions]
     for iri, side in sorted(nodes):
         counts = structure_actions if side == 0 else partner_actions
-        kind = "structure" if side == 0 else items.kind
+        kind = "structure" if side == 0 else items.kind_of(iri)
         known = structures.get(iri) if side == 0 else items.nodes.get(iri)
         _add_node(graph, iri, known, kind, len(counts[iri]), departements, bipartite=side)
     for structure, partner in sorted(links, key=lambda link: _pair(*link)):
@@ -454,10 +602,9 @@ def structure_partner_network(
     return graph
 
 
-def _cooccurrence(
-    store: ox.Store, selection: Selection, items: _Items, name: str, kind: str, level: str
-) -> nx.Graph:
-    """Items linked when declared on the same action; isolated items (alone on their actions) kept."""
+def _cooccurrence(store: ox.Store, selection: Selection, items: _Items, graph: nx.Graph) -> nx.Graph:
+    """``graph`` filled with the items linked when on the same action; isolated items (alone on their
+    actions) kept."""
     node_actions: dict[str, list[str]] = defaultdict(list)
     links: dict[tuple[str, str], list[str]] = defaultdict(list)
     for action, found in items.by_action.items():
@@ -465,34 +612,37 @@ def _cooccurrence(
             node_actions[item].append(action)
         for a, b in combinations(found, 2):  # found is sorted: a < b
             links[(a, b)].append(action)
-    graph = _graph(name, selection, kind, level)
-    departements = _departements(store) if items.kind == "organisation" else {}
+    departements = _departements(store)
     for iri in sorted(node_actions):
-        _add_node(graph, iri, items.nodes.get(iri), items.kind, len(node_actions[iri]), departements)
+        _add_node(graph, iri, items.nodes.get(iri), items.kind_of(iri), len(node_actions[iri]), departements)
     for pair in sorted(links):
         graph.add_edge(*pair, **_edge(selection, links[pair]))
     return graph
 
 
 def partner_network(
-    store: ox.Store, filters: Filters = Filters(), level: Level | str = Level.TYPE
+    store: ox.Store, filters: Filters = Filters(), level: Level | str = Level.TYPE, mentions: bool = False
 ) -> nx.Graph:
-    """Partners linked when declared on the same action; weight = number of such actions."""
+    """Partners linked when declared (or, with ``mentions``, declared or cited) on the same action;
+    weight = number of such actions."""
     level = Level(level)
     selection = select_actions(store, filters)
-    items = _partners(store, selection.actions, level)
+    items = _partners(store, selection.actions, level, mentions)
     if level is Level.ORGANISATION:
         name = "Organisations partenaires associées sur une même action"
     else:
         name = "Types de partenaires associés sur une même action"
-    return _cooccurrence(store, selection, items, name, "partenaires", level.value)
+    return _cooccurrence(
+        store, selection, items, _partner_graph(name, selection, "partenaires", level, mentions)
+    )
 
 
 def keyword_network(store: ox.Store, filters: Filters = Filters()) -> nx.Graph:
     """Keywords linked when declared on the same action; weight = number of such actions."""
     selection = select_actions(store, filters)
     items = _keywords(store, selection.actions)
-    return _cooccurrence(store, selection, items, "Mots-clés associés sur une même action", "mots-cles", "")
+    graph = _graph("Mots-clés associés sur une même action", selection, "mots-cles", "")
+    return _cooccurrence(store, selection, items, graph)
 
 
 def structure_network(
@@ -577,6 +727,8 @@ NETWORKS: dict[str, Callable[..., nx.Graph]] = {
 
 #: The kinds whose partners can be drawn at either :class:`Level`.
 LEVELLED = ("structures-partenaires", "partenaires", "structures")
+#: The kinds that take the layer of organisations cited in the texts (``mentions``).
+WITH_MENTIONS = ("structures-partenaires", "partenaires")
 
 
 def build_network(
@@ -585,12 +737,15 @@ def build_network(
     filters: Filters = Filters(),
     level: Level | str = Level.TYPE,
     via: Via | str = Via.PARTENAIRES,
+    mentions: bool = False,
 ) -> nx.Graph:
     """The network ``kind`` (a key of :data:`NETWORKS`), with the options that apply to it."""
     if kind not in NETWORKS:
         raise ValueError(f"unknown network kind {kind!r}: one of {', '.join(NETWORKS)}")
+    if mentions and kind not in WITH_MENTIONS:
+        raise ValueError(f"the cited organisations apply to {' and '.join(WITH_MENTIONS)} only, not {kind!r}")
     if kind == "structures":
         return structure_network(store, filters, via=via, level=level)
-    if kind in LEVELLED:
-        return NETWORKS[kind](store, filters, level=level)
+    if kind in WITH_MENTIONS:
+        return NETWORKS[kind](store, filters, level=level, mentions=mentions)
     return NETWORKS[kind](store, filters)

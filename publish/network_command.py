@@ -11,6 +11,7 @@ from maillage.graph.network_export import FORMATS, write_network
 from maillage.graph.networks import (
     LEVELLED,
     NETWORKS,
+    WITH_MENTIONS,
     Filters,
     Level,
     NetworkTooLarge,
@@ -20,6 +21,7 @@ from maillage.graph.networks import (
 )
 from maillage.graph.store import StoreMode, open_store
 from maillage.publish.options import data_option
+from maillage.publish.views import Colouring
 
 #: Filter field -> the command-line option that sets it.
 FILTER_OPTIONS = {
@@ -29,6 +31,7 @@ FILTER_OPTIONS = {
     "statuts": "--statut",
     "initiateurs": "--initiative",
     "departements": "--departement",
+    "communes": "--commune",
 }
 
 
@@ -69,6 +72,26 @@ def _filter_option(name: str, field: str, help: str):
 @_filter_option("--statut", "statuts", "Keep the actions with this status (En cours, Terminée).")
 @_filter_option("--departement", "departements", "Keep the actions of this département (INSEE code or name).")
 @_filter_option("--initiative", "initiateurs", "Keep the actions initiated by this initiator.")
+@_filter_option(
+    "--commune",
+    "communes",
+    "Keep the actions of the structures located in this commune, or whose texts name it as the action's "
+    "place (INSEE code or name, among the communes of the graph).",
+)
+@click.option(
+    "--mentions",
+    "mentions",
+    is_flag=True,
+    help="Add the organisations cited in the action texts as partners (--kind "
+    f"{' or '.join(WITH_MENTIONS)}): kind organisation-citee unless also declared.",
+)
+@click.option(
+    "--couleur",
+    "colour",
+    type=click.Choice([colour.value for colour in Colouring]),
+    default=None,
+    help="For an .html view: colour the nodes by kind (type, the default) or by département.",
+)
 @click.option(
     "--out",
     "out",
@@ -88,6 +111,9 @@ def network_command(
     statuts: tuple[str, ...],
     departements: tuple[str, ...],
     initiateurs: tuple[str, ...],
+    communes: tuple[str, ...],
+    mentions: bool,
+    colour: str | None,
     out: Path,
     seed: int,
 ) -> None:
@@ -108,6 +134,10 @@ def network_command(
         raise click.UsageError("--via applies to --kind structures only")
     if kind == "structures" and via == Via.MOTS_CLES.value and level is not None:
         raise click.UsageError("--niveau does not apply to --via mots-cles (no partners in it)")
+    if mentions and kind not in WITH_MENTIONS:
+        raise click.UsageError(f"--mentions applies to --kind {' and '.join(WITH_MENTIONS)} only")
+    if colour is not None and out.suffix.lower() != ".html":
+        raise click.UsageError("--couleur applies to an .html view only")
     filters = Filters(
         mots_cles=mots_cles,
         dimensions=dimensions,
@@ -115,6 +145,7 @@ def network_command(
         statuts=statuts,
         initiateurs=initiateurs,
         departements=departements,
+        communes=communes,
     )
     try:
         store = open_store(data, StoreMode.DISK)
@@ -122,7 +153,12 @@ def network_command(
         raise click.ClickException(str(error)) from error
     try:
         graph = build_network(
-            store, kind, filters, level=level or Level.TYPE.value, via=via or Via.PARTENAIRES.value
+            store,
+            kind,
+            filters,
+            level=level or Level.TYPE.value,
+            via=via or Via.PARTENAIRES.value,
+            mentions=mentions,
         )
     except UnknownFilterValue as error:
         raise click.BadParameter(str(error), param_hint=FILTER_OPTIONS[error.field]) from error
@@ -130,7 +166,7 @@ def network_command(
         raise click.ClickException(str(error)) from error
     summary = add_measures(graph, seed=seed)
     try:
-        write_network(graph, out)
+        write_network(graph, out, view={"colour": colour or Colouring.TYPE.value})
     except (RuntimeError, OSError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(

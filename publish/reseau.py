@@ -8,6 +8,11 @@
 ``via``         ``partenaires`` (default) or ``mots-cles``: what structures share (``type=structures``)
 ``mot-cle``, ``dimension``, ``public``, ``statut``, ``initiative``: a concept's notation or French label
 ``departement`` an INSEE code or a name
+``commune``     an INSEE code or a name: the actions of the structures located there, or whose texts
+                name it as the action's place
+``mentions``    ``1``: add the organisations cited in the action texts (``type=structures-partenaires``
+                or ``partenaires``)
+``couleur``     ``type`` (default): nodes coloured by kind; ``departement``: by département
 =============== =======================================================================================
 
 The page shows the interactive view (:mod:`maillage.publish.views`: vis-network served from /static, the
@@ -16,9 +21,9 @@ and links to ``/reseau/export.<ext>`` with the same parameters, which sends the 
 GEXF, JSON, CSV or a standalone HTML page (:func:`maillage.graph.network_export.write_network`).
 
 The networks are read from the dataset's on-disk Oxigraph store, opened read-only in the web process (the
-SPARQL workers keep their own copy); the choices of the form (concepts and départements with their number
-of actions) are read once; the last few networks built are kept, measures included, keyed by the dataset's
-version and the parameters.
+SPARQL workers keep their own copy); the choices of the form (concepts, départements and communes that
+some action uses) are read once; the last few networks built are kept, measures included, keyed by the
+dataset's version and the parameters (the colours are the view's, not part of the key).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from maillage.graph.networks import (
     FIELD_LABELS,
     LEVELLED,
     NETWORKS,
+    WITH_MENTIONS,
     Filters,
     Level,
     NetworkTooLarge,
@@ -76,6 +82,10 @@ assert set(KINDS) == set(NETWORKS), "a network kind of maillage.graph.networks h
 LEVELS = {Level.TYPE.value: "Types de partenaires (Caf, Commune…)",
           Level.ORGANISATION.value: "Organisations nommées (Caf de la Haute-Garonne…)"}
 VIAS = {Via.PARTENAIRES.value: "Des partenaires", Via.MOTS_CLES.value: "Des mots-clés"}
+COLOURS = {views.Colouring.TYPE.value: "Par type de nœud",
+           views.Colouring.DEPARTEMENT.value: "Par département"}
+#: The values of ``mentions`` that turn the layer of cited organisations on (a check box sends "1").
+MENTIONS_ON = {"1", "on", "true", "oui"}
 
 
 @dataclass(frozen=True)
@@ -86,9 +96,10 @@ class FilterField:
     field: str
     label: str
     any_label: str  # the "no restriction" choice
+    counted: bool = True  # choices labelled with their number of actions (communes: with their code)
 
 
-#: The six filters, in the order of the form.
+#: The filters, in the order of the form.
 FILTERS = (
     FilterField("mot-cle", "mots_cles", "Mot-clé", "Tous les mots-clés"),
     FilterField("dimension", "dimensions", "Dimension", "Toutes les dimensions"),
@@ -96,6 +107,7 @@ FILTERS = (
     FilterField("statut", "statuts", "Statut", "Tous les statuts"),
     FilterField("initiative", "initiateurs", "Initiative", "Toutes les initiatives"),
     FilterField("departement", "departements", "Département", "Tous les départements"),
+    FilterField("commune", "communes", "Commune", "Toutes les communes", counted=False),
 )
 #: Filters field -> the record key of maillage.graph.vocabulary.SCHEMES (concept class and property).
 SCHEME_OF = {"mots_cles": "mots_cles", "dimensions": "dimensions", "publics": "public", "statuts": "statut",
@@ -119,25 +131,35 @@ MEASURES_SEED = 42
 
 @dataclass(frozen=True)
 class Choice:
-    """What the form asks for: a network kind, its options and its filters."""
+    """What the form asks for: a network kind, its options and its filters, and how the view colours it.
+
+    ``mentions`` is only ever true for the kinds that take it (:data:`WITH_MENTIONS`).
+    """
 
     kind: str = "partenaires"
     level: str = Level.TYPE.value
     via: str = Via.PARTENAIRES.value
     filters: Filters = field(default_factory=Filters)
+    mentions: bool = False
+    colour: str = views.Colouring.TYPE.value
 
     def key(self) -> tuple:
-        return (self.kind, self.level, self.via, self.filters)
+        """What the network depends on (the colours are the view's: one network for both)."""
+        return (self.kind, self.level, self.via, self.filters, self.mentions)
 
     def query(self) -> str:
-        """The URL query string that asks for this network again."""
+        """The URL query string that asks for this network again (and its colours)."""
         pairs: list[tuple[str, str]] = [("type", self.kind)]
         if self.kind in LEVELLED:
             pairs.append(("niveau", self.level))
         if self.kind == "structures":
             pairs.append(("via", self.via))
+        if self.mentions:
+            pairs.append(("mentions", "1"))
         for item in FILTERS:
             pairs.extend((item.param, value) for value in getattr(self.filters, item.field))
+        if self.colour != views.Colouring.TYPE.value:
+            pairs.append(("couleur", self.colour))
         return urlencode(pairs)
 
     def selected(self, param: str) -> list[str]:
@@ -162,8 +184,12 @@ def parse_choice(args: MultiDict[str, str]) -> Choice:
     via = (args.get("via") or Via.PARTENAIRES.value).strip()
     if via not in VIAS:
         raise BadParameter(f"« via » inconnu : « {via} » (valeurs possibles : {', '.join(VIAS)})")
+    colour = (args.get("couleur") or views.Colouring.TYPE.value).strip()
+    if colour not in COLOURS:
+        raise BadParameter(f"couleur inconnue : « {colour} » (valeurs possibles : {', '.join(COLOURS)})")
+    mentions = kind in WITH_MENTIONS and (args.get("mentions") or "").strip().casefold() in MENTIONS_ON
     values = {item.field: tuple(v for v in args.getlist(item.param) if v.strip()) for item in FILTERS}
-    return Choice(kind, level, via, Filters(**values))
+    return Choice(kind, level, via, Filters(**values), mentions, colour)
 
 
 # ---- The dataset: store, form choices, built networks -----------------------------------------------
@@ -186,7 +212,8 @@ class Networks:
             if key in self.cache:
                 self.cache.move_to_end(key)
                 return self.cache[key]
-            graph = build_network(self.store, choice.kind, choice.filters, level=choice.level, via=choice.via)
+            graph = build_network(self.store, choice.kind, choice.filters, level=choice.level, via=choice.via,
+                                  mentions=choice.mentions)
             summary = add_measures(graph, seed=MEASURES_SEED)
             self.cache[key] = (graph, summary)
             while len(self.cache) > CACHE_SIZE:
@@ -201,24 +228,29 @@ class Networks:
             return self.options
 
 
-def read_choices(store: ox.Store) -> dict[str, list[tuple[str, str]]]:
-    """The concepts of each filter's scheme and the départements that some action uses, with counts."""
-    prefixes = (f"PREFIX mlg: <{ONTOLOGY}>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
-                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-                "PREFIX igeo: <http://rdf.insee.fr/def/geo#>\n")
-    choices: dict[str, list[tuple[str, str]]] = {}
-    for item in FILTERS:
-        if item.field == "departements":
-            query = """
+def _choices_query(item: FilterField) -> str:
+    """The SELECT of a filter's choices: ?value (what the URL carries), ?label, ?actions (their number)."""
+    if item.field == "departements":
+        return """
             SELECT ?value ?label ?actions WHERE {
               { SELECT ?concept (COUNT(DISTINCT ?action) AS ?actions)
                 WHERE { ?action a mlg:Action ; mlg:departement ?concept . } GROUP BY ?concept }
               ?concept igeo:codeINSEE ?code ; rdfs:label ?label .
               BIND(STR(?code) AS ?value)
             }"""
-        else:
-            _, cls, prop = SCHEMES[SCHEME_OF[item.field]]
-            query = f"""
+    if item.field == "communes":  # the same two links as the filter (maillage.graph.networks)
+        return """
+            SELECT ?value ?label ?actions WHERE {
+              { SELECT ?concept (COUNT(DISTINCT ?action) AS ?actions) WHERE {
+                  { ?action mlg:structureOrganisatrice/mlg:commune ?concept . }
+                  UNION { ?action mlg:communeConcernee ?concept . }
+                } GROUP BY ?concept }
+              ?concept a igeo:Commune ; igeo:codeINSEE ?code ; rdfs:label ?nom .
+              BIND(STR(?code) AS ?value)
+              BIND(CONCAT(STR(?nom), " (", STR(?code), ")") AS ?label)
+            }"""
+    _, cls, prop = SCHEMES[SCHEME_OF[item.field]]
+    return f"""
             SELECT ?value ?label ?actions WHERE {{
               {{ SELECT ?concept (COUNT(DISTINCT ?action) AS ?actions)
                  WHERE {{ ?action mlg:{prop} ?concept . }} GROUP BY ?concept }}
@@ -226,16 +258,28 @@ def read_choices(store: ox.Store) -> dict[str, list[tuple[str, str]]]:
               FILTER(LANG(?label) = "fr")
               BIND(STR(?notation) AS ?value)
             }}"""
+
+
+def read_choices(store: ox.Store) -> dict[str, list[tuple[str, str]]]:
+    """The concepts of each filter's scheme, the départements and the communes that some action uses,
+    labelled with their number of actions (communes with their INSEE code: "Léguevin (31291)")."""
+    prefixes = (f"PREFIX mlg: <{ONTOLOGY}>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                "PREFIX igeo: <http://rdf.insee.fr/def/geo#>\n")
+    choices: dict[str, list[tuple[str, str]]] = {}
+    for item in FILTERS:
         found: dict[str, tuple[str, int]] = {}
-        for row in store.query(prefixes + query):
+        for row in store.query(prefixes + _choices_query(item)):
             value, label, actions = (row[name] for name in ("value", "label", "actions"))
             if value is None or label is None:
                 continue
             count = int(actions.value) if actions is not None else 0
             found.setdefault(value.value, (label.value, count))
         ordered = sorted(found.items(), key=lambda kv: (_sort_key(kv[1][0]), kv[0]))
-        choices[item.param] = [(value, f"{label} ({views.plural(count, 'action', 'actions')})")
-                               for value, (label, count) in ordered]
+        choices[item.param] = [
+            (value, f"{label} ({views.plural(count, 'action', 'actions')})" if item.counted else label)
+            for value, (label, count) in ordered
+        ]
     return choices
 
 
@@ -311,7 +355,7 @@ def page() -> tuple[str, int] | str:
         except NetworkTooLarge as err:
             error, status = f"Réseau trop grand : {err}.", 413
     if graph is not None:
-        view = views.view_data(graph)
+        view = views.view_data(graph, colour=choice.colour)
         tops = _tops(graph)
 
     html = render_template(
@@ -320,7 +364,9 @@ def page() -> tuple[str, int] | str:
         kinds=KINDS,
         levels=LEVELS,
         vias=VIAS,
+        colours=COLOURS,
         levelled=LEVELLED,
+        with_mentions=WITH_MENTIONS,
         filters=_form_fields(choice, state.choices()),
         graph=graph,
         description=graph.graph.get("filters") if graph is not None else None,
@@ -350,7 +396,7 @@ def export(ext: str) -> Response:
     name = f"reseau-{choice.kind}"
     with tempfile.TemporaryDirectory(prefix="maillage-reseau-") as folder:
         path = Path(folder) / f"{name}.{ext}"
-        write_network(graph, path)
+        write_network(graph, path, view={"colour": choice.colour})
         data = path.read_bytes()
     return send_file(io.BytesIO(data), mimetype=EXPORTS[ext][1], as_attachment=True,
                      download_name=f"{name}.{ext}", max_age=0)

@@ -8,6 +8,12 @@ module turns a network from :mod:`maillage.graph.networks` (nodes keyed by IRI w
 weighted degree, edge width by weight, and French tooltips as plain text lines, which ``static/reseau.js``
 turns into DOM elements with ``textContent`` (vis-network renders a string title with ``innerText`` anyway).
 
+**Colour by département.** With ``colour="departement"`` (:class:`Colouring`) the shape still tells the
+kind, but each node is filled with its département's colour: :data:`PALETTE` taken in the order of the
+sorted département codes of the nodes shown, so the same network always gets the same colours; a node
+with no département (a partner kind, a keyword) is grey, "Sans département". The legend then lists the
+départements shown with their colours, and the kinds by their shapes.
+
 **Escaping.** Every text that comes from a fiche travels in a ``<script type="application/json">`` island
 written with Jinja's ``tojson`` (``<``, ``>``, ``&`` and ``'`` become ``\\u003c``…), is read back with
 ``JSON.parse`` and is inserted as text; the templates are rendered with autoescape on. Nothing from the data
@@ -43,6 +49,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +93,39 @@ KINDS: dict[str, Kind] = {
     "organisation": Kind("Organisation partenaire", "Organisations partenaires", "#2e7d32", "square",
                          "M2.5 2.5h11v11h-11z"),
     "mot-cle": Kind("Mot-clé", "Mots-clés", "#7b3fa0", "triangle", "M8 2 14.5 13.5h-13z"),
+    "organisation-citee": Kind("Organisation citée dans les textes", "Organisations citées dans les textes",
+                               "#b45309", "hexagon", "M4.5 2h7L15 8l-3.5 6h-7L1 8z"),
 }
 OTHER_KIND = Kind("Autre", "Autres", "#6b7785", "ellipse", "M1.5 8a6.5 4.5 0 1 0 13 0a6.5 4.5 0 1 0-13 0z")
 
 
 def kind_of(name: str) -> Kind:
     return KINDS.get(name, OTHER_KIND)
+
+
+class Colouring(StrEnum):
+    """What fills a node: its kind (the default) or its département."""
+
+    TYPE = "type"
+    DEPARTEMENT = "departement"
+
+
+#: The départements' colours, given in the order of their sorted codes (then again, past twelve): distinct
+#: hues of similar weight, none grey, each readable beside a dark label.
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2",
+           "#bcbd22", "#005f73", "#ae2012", "#6a4c93")
+#: The fill of the nodes without a département, and its legend.
+NO_DEPARTEMENT = "Sans département"
+NO_DEPARTEMENT_COLOUR = "#9aa5b1"
+#: The fill of the kinds' symbols in the legend when colours tell départements: only the shape counts.
+SHAPE_COLOUR = "#4d5b6b"
+
+
+def node_colour(colour: str) -> dict[str, Any]:
+    """vis-network's colour of a node filled with ``colour``: border, highlighted and hovered states."""
+    return {"background": colour, "border": "#ffffff",
+            "highlight": {"background": colour, "border": "#f0a93b"},
+            "hover": {"background": colour, "border": "#1b2430"}}
 
 
 # ---- French number formatting ----------------------------------------------------------------------
@@ -243,6 +277,12 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
+def _texts(value: Any) -> list[str]:
+    """A list attribute's items as text (a single string is one item; None and "" are none)."""
+    items = value if isinstance(value, list | tuple) else [value]
+    return [str(item) for item in items if item not in (None, "")]
+
+
 def node_tooltip(node: Any, data: Mapping[str, Any], *, degree: int, strength: float,
                  shown_degree: int | None = None) -> str:
     """The node's French tooltip, as plain text lines (the first line is its label)."""
@@ -250,6 +290,9 @@ def node_tooltip(node: Any, data: Mapping[str, Any], *, degree: int, strength: f
     departement = data.get("departement")
     if departement not in (None, ""):
         lines.append(f"Département : {departement}")
+    communes = _texts(data.get("communes"))
+    if communes:
+        lines.append(f"{'Communes' if len(communes) > 1 else 'Commune'} : {', '.join(communes)}")
     actions = _number(data.get("actions"))
     if actions is not None:
         lines.append(f"Actions : {fr_int(actions)}")
@@ -329,10 +372,7 @@ def vis_options(node_count: int, edge_count: int) -> dict[str, Any]:
                     "label": {"enabled": True, "min": 11, "max": 18, "maxVisible": 26, "drawThreshold": 6}},
     }
     options["groups"] = {
-        name: {"shape": kind.shape,
-               "color": {"background": kind.colour, "border": "#ffffff",
-                         "highlight": {"background": kind.colour, "border": "#f0a93b"},
-                         "hover": {"background": kind.colour, "border": "#1b2430"}}}
+        name: {"shape": kind.shape, "color": node_colour(kind.colour)}
         for name, kind in [*KINDS.items(), ("autre", OTHER_KIND)]
     }
     options["interaction"].update({"hover": True, "tooltipDelay": 120, "navigationButtons": False,
@@ -362,17 +402,57 @@ def legend(G: nx.Graph) -> list[dict[str, Any]]:
     ]
 
 
+def _departement_of(data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A node's département as (INSEE code, name), or None when it has none."""
+    code = str(data.get("code_departement") or "")
+    name = str(data.get("departement") or "")
+    return (code, name or code) if code or name else None
+
+
+def departement_legend(G: nx.Graph) -> tuple[list[dict[str, Any]], dict[Any, str]]:
+    """The départements of ``G``'s nodes with their colour and count, and each node's fill.
+
+    Colours are :data:`PALETTE`'s in the order of the sorted codes, so they depend only on which
+    départements are shown; the nodes without one come last, grey, as "Sans département".
+    """
+    places = {node: _departement_of(data) for node, data in G.nodes(data=True)}
+    found = sorted({place for place in places.values() if place is not None})
+    colours: dict[tuple[str, str] | None, str] = {
+        place: PALETTE[index % len(PALETTE)] for index, place in enumerate(found)
+    }
+    colours[None] = NO_DEPARTEMENT_COLOUR
+    counts: dict[tuple[str, str] | None, int] = {}
+    for place in places.values():
+        counts[place] = counts.get(place, 0) + 1
+    names = {(code, name): f"{name} ({code})" if code and name != code else name for code, name in found}
+    names[None] = NO_DEPARTEMENT
+    entries = [{"code": place[0] if place else "", "name": names[place], "colour": colours[place],
+                "count": counts[place]} for place in [*found, None] if place in counts]
+    fills = {node: colours[place] for node, place in places.items()}
+    return entries, fills
+
+
 def view_data(G: nx.Graph, *, max_nodes: int = MAX_NODES, max_edges: int = MAX_EDGES, top_k: int = TOP_K,
-              min_weight: float = MIN_WEIGHT) -> dict[str, Any]:
+              min_weight: float = MIN_WEIGHT, colour: Colouring | str = Colouring.TYPE) -> dict[str, Any]:
     """``G`` as plain data for vis-network (JSON-serialisable), pruned above the budget.
 
-    Keys: ``nodes`` and ``edges`` (vis-network items; ``title`` is plain text, lines separated by ``\\n``),
-    ``options`` (vis-network options), ``legend`` (the kinds shown), ``communities`` (id, size; largest
-    first), ``counts`` (shown and total nodes and edges), ``pruned`` (the French note, or ``None``).
+    Keys: ``nodes`` and ``edges`` (vis-network items; ``title`` is plain text, lines separated by ``\\n``;
+    by département a node carries its own ``color``), ``options`` (vis-network options), ``legend`` (the
+    kinds shown), ``colouring`` (``colour``'s value), ``departements`` (by département: the départements
+    shown, with colour and count; else empty), ``communities`` (id, size; largest first), ``counts`` (shown
+    and total nodes and edges), ``pruned`` (the French note, or ``None``).
     """
+    colour = Colouring(colour)
     view, pruning = prune(G, max_nodes=max_nodes, max_edges=max_edges, top_k=top_k, min_weight=min_weight)
     strength = _strengths(G)
     labels = {node: _label(node, data) for node, data in view.nodes(data=True)}
+    kinds = legend(view)
+    departements: list[dict[str, Any]] = []
+    fills: dict[Any, str] = {}
+    if colour is Colouring.DEPARTEMENT:
+        departements, fills = departement_legend(view)
+        for entry in kinds:  # the colours tell départements: the legend's symbols tell kinds by shape only
+            entry["colour"] = SHAPE_COLOUR
 
     nodes = []
     ids: dict[Any, str] = {}
@@ -388,6 +468,8 @@ def view_data(G: nx.Graph, *, max_nodes: int = MAX_NODES, max_edges: int = MAX_E
             "title": node_tooltip(node, data, degree=G.degree(node), strength=strength[node],
                                   shown_degree=view.degree(node) if pruning else None),
         }
+        if node in fills:
+            item["color"] = node_colour(fills[node])
         community = data.get("communaute")
         if community not in (None, ""):
             item["communaute"] = community
@@ -414,7 +496,9 @@ def view_data(G: nx.Graph, *, max_nodes: int = MAX_NODES, max_edges: int = MAX_E
         "nodes": nodes,
         "edges": edges,
         "options": vis_options(len(nodes), len(edges)),
-        "legend": legend(view),
+        "legend": kinds,
+        "colouring": colour.value,
+        "departements": departements,
         "communities": communities,
         "counts": {"nodes": len(nodes), "edges": len(edges),
                    "total_nodes": G.number_of_nodes(), "total_edges": G.number_of_edges()},
@@ -481,9 +565,10 @@ def _inline(path: Path, element: str) -> str:
     return "\n".join(line for line in text.splitlines() if not line.startswith("//# sourceMappingURL="))
 
 
-def render_view(G: nx.Graph, *, title: str | None = None, **limits: Any) -> str:
+def render_view(G: nx.Graph, *, title: str | None = None, colour: Colouring | str = Colouring.TYPE,
+                **limits: Any) -> str:
     """The standalone HTML page of ``G`` (see :func:`write_view`)."""
-    data = view_data(G, **limits)
+    data = view_data(G, colour=colour, **limits)
     template = environment().get_template("vue-reseau.html")
     return template.render(
         title=title or G.graph.get("name") or "Réseau",
@@ -501,16 +586,18 @@ def render_view(G: nx.Graph, *, title: str | None = None, **limits: Any) -> str:
     )
 
 
-def write_view(G: nx.Graph, path: str | Path, *, title: str | None = None, **limits: Any) -> Path:
+def write_view(G: nx.Graph, path: str | Path, *, title: str | None = None,
+               colour: Colouring | str = Colouring.TYPE, **limits: Any) -> Path:
     """Write ``G`` as one self-contained HTML file that opens offline anywhere, and return its path.
 
     The page's title is ``title``, else the graph's ``name`` attribute; its ``filters`` attribute (the
-    French description of the filters, set by maillage.graph.networks) is shown under it.
+    French description of the filters, set by maillage.graph.networks) is shown under it. ``colour``
+    fills the nodes by kind (the default) or by département (:class:`Colouring`).
 
     vis-network, its stylesheet, the site's stylesheet and ``reseau.js`` are inlined; the network travels
     as a JSON island. ``limits`` are :func:`view_data`'s (``max_nodes``, ``max_edges``, ``top_k``,
     ``min_weight``).
     """
     path = Path(path)
-    path.write_text(render_view(G, title=title, **limits), encoding="utf-8")
+    path.write_text(render_view(G, title=title, colour=colour, **limits), encoding="utf-8")
     return path

@@ -18,16 +18,16 @@
 (function () {
   "use strict";
 
-  // ---- The form of the /reseau page: a select that does not apply to the chosen network is disabled
+  // ---- The form of the /reseau page: a control that does not apply to the chosen network is disabled
   // (and so not sent). Its data-kinds attribute lists the networks it applies to.
   const kindSelect = document.getElementById("f-type");
   if (kindSelect) {
-    const dependent = Array.from(document.querySelectorAll("#reseau-form select[data-kinds]"));
+    const dependent = Array.from(document.querySelectorAll("#reseau-form [data-kinds]"));
     const sync = () => {
-      for (const select of dependent) {
-        const applies = select.dataset.kinds.split(" ").includes(kindSelect.value);
-        select.disabled = !applies;
-        select.parentElement.classList.toggle("reseau-sans-objet", !applies);
+      for (const control of dependent) {
+        const applies = control.dataset.kinds.split(" ").includes(kindSelect.value);
+        control.disabled = !applies;
+        control.parentElement.classList.toggle("reseau-sans-objet", !applies);
       }
     };
     kindSelect.addEventListener("change", sync);
@@ -226,12 +226,17 @@
 
   // ---- Highlighting a neighbourhood ----------------------------------------------------------------
 
+  /** A node's colour when not dimmed: its own (a view coloured by département) or its group's (null). */
+  function ownColour(node) {
+    return node.color || null;
+  }
+
   function highlight(ids) {
     highlighted = ids;
     const keep = new Set(ids);
     for (const id of ids) for (const other of neighbours.get(id) || []) keep.add(other);
     nodes.update(data.nodes.map((node) => keep.has(node.id)
-      ? { id: node.id, color: null, font: null }
+      ? { id: node.id, color: ownColour(node), font: null }
       : { id: node.id, color: DIM_NODE, font: DIM_FONT }));
     edges.update(data.edges.map((edge) => (ids.includes(edge.from) || ids.includes(edge.to))
       ? { id: edge.id, color: null }
@@ -241,7 +246,7 @@
   function clearHighlight() {
     if (!highlighted) return;
     highlighted = null;
-    nodes.update(data.nodes.map((node) => ({ id: node.id, color: null, font: null })));
+    nodes.update(data.nodes.map((node) => ({ id: node.id, color: ownColour(node), font: null })));
     edges.update(data.edges.map((edge) => ({ id: edge.id, color: null })));
   }
 

@@ -56,6 +56,20 @@ def test_graphml_and_gexf_read_back_the_same_graph(network: nx.Graph, tmp_path: 
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
 
 
+@pytest.mark.parametrize("suffix", [".graphml", ".gexf"])
+def test_communes_are_joined_like_the_other_lists(network: nx.Graph, tmp_path: Path, suffix: str) -> None:
+    """A structure's communes (a list, empty when none is known) read back as one string per node."""
+    path = tmp_path / f"reseau{suffix}"
+    write_network(network, path)
+    back = nx.read_graphml(path) if suffix == ".graphml" else nx.read_gexf(path)
+    by_label = {data["label"]: data for _, data in back.nodes(data=True)}
+    salvetat = by_label["Maison des Habitants de La Salvetat Saint Gilles - Fontenilles"]
+    assert salvetat["communes"] == "Fontenilles | La Salvetat-Saint-Gilles"
+    assert salvetat["codes_communes"] == "31188 | 31526"
+    assert by_label["LABO BINETTE"]["communes"] == ""
+    assert "communes" not in by_label["Caf"]  # a partner kind has no commune
+
+
 def test_graphml_keeps_the_graph_description(network: nx.Graph, tmp_path: Path) -> None:
     write_network(network, tmp_path / "reseau.graphml")
     back = nx.read_graphml(tmp_path / "reseau.graphml")
@@ -112,6 +126,10 @@ def test_json_round_trips(network: nx.Graph, tmp_path: Path) -> None:
     for u, v, attributes in network.edges(data=True):
         assert back.edges[u, v] == attributes  # lists intact
     assert back.graph == network.graph
+    assert {tuple(data["communes"]) for _, data in back.nodes(data=True) if "communes" in data} >= {
+        ("Léguevin",),
+        ("Fontenilles", "La Salvetat-Saint-Gilles"),
+    }
 
 
 def test_csv_has_one_row_per_edge(network: nx.Graph, tmp_path: Path) -> None:
@@ -167,8 +185,8 @@ def test_html_is_delegated_to_the_views(
 ) -> None:
     calls = []
 
-    def write_view(graph: nx.Graph, path: Path) -> Path:
-        calls.append(graph)
+    def write_view(graph: nx.Graph, path: Path, **options: str) -> Path:
+        calls.append((graph, options))
         path.write_text("<html>vue</html>", encoding="utf-8")
         return path
 
@@ -176,9 +194,11 @@ def test_html_is_delegated_to_the_views(
     fake.write_view = write_view  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "maillage.publish.views", fake)
     write_network(network, tmp_path / "reseau.html")
-    assert calls == [network]
+    write_network(network, tmp_path / "reseau.html", view={"colour": "departement"})
+    write_network(network, tmp_path / "reseau.json", view={"colour": "departement"})  # not a view: unused
+    assert calls == [(network, {}), (network, {"colour": "departement"})]
     assert (tmp_path / "reseau.html").read_text(encoding="utf-8") == "<html>vue</html>"
-    assert [p.name for p in tmp_path.iterdir()] == ["reseau.html"]  # written beside, then renamed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reseau.html", "reseau.json"]  # no temporary left
 
 
 def test_html_through_the_real_views(network: nx.Graph, tmp_path: Path) -> None:

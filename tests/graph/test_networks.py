@@ -47,6 +47,16 @@ From this table:
   so 14 edges, the strongest two of weight 2. État (#7), Regroupement (#2), CARSAT (#11, #16) are always
   alone on their actions: isolated.
 - Parentalité: #3 #4 #10 #12 #15 #18 #21 #25 (8 actions).
+
+Communes and cited organisations are what the build reads in the texts (graph/enrich.py); the values below
+were read in the export and checked against the built graph (`maillage query`):
+- Léguevin (31291): the structure of #1 ("Maison des Habitants de Lèguevin", misspelt), whose résumé names
+  Léguevin too: only GRATUITERIE. Colomiers (31149): the structures of #9 ("Ta spécialité presque
+  parfait") and #25 (whose text also names Colomiers). "Maison des Habitants de La Salvetat Saint Gilles -
+  Fontenilles" (#3) is in two communes, La Salvetat-Saint-Gilles (31526) and Fontenilles (31188).
+- #2 (LE TRIPORTEUR D'IDEES, declares Regroupement de communes) names the Sicoval and "l'association
+  Humus et associés"; #12 (Baraque à fripes, declares Caf and MSA) names "les permanences CAF et CPAM":
+  the Caf (Haute-Garonne) it also declares, and the CPAM (Haute-Garonne), which #20 declares.
 """
 
 from __future__ import annotations
@@ -63,6 +73,7 @@ from maillage.graph.export import read_export
 from maillage.graph.networks import (
     LEVELLED,
     NETWORKS,
+    WITH_MENTIONS,
     Filters,
     Level,
     NetworkTooLarge,
@@ -511,3 +522,144 @@ def test_networks_do_not_depend_on_the_base_iri(seed: Path, tmp_path: Path) -> N
     assert (graph.number_of_nodes(), graph.number_of_edges()) == (10, 8)
     assert all(n.startswith("https://data.example.org/x/") for n in graph.nodes)
     assert partner_network(store).number_of_edges() == 14
+
+
+# --- communes -----------------------------------------------------------------------------------------
+
+COLOMIERS_TITLES = {'"Ta spécialité presque parfait"', '"Fête en Plein Air : Jeux, Repas et Loto"'}
+
+
+@pytest.mark.parametrize("value", ["Léguevin", "31291", "leguevin", "LÉGUEVIN", " Léguevin "])
+def test_commune_by_name_or_code(store: ox.Store, value: str) -> None:
+    selection = select_actions(store, Filters(communes=(value,)))
+    assert {action.title for action in selection.actions.values()} == {"GRATUITERIE"}
+    assert selection.description == "communes : Léguevin (31291)"
+
+
+def test_communes_combine_like_the_other_filters(store: ox.Store) -> None:
+    assert titles(store, communes=("Colomiers",)) == COLOMIERS_TITLES
+    assert titles(store, communes=("31149", "Léguevin")) == COLOMIERS_TITLES | {"GRATUITERIE"}
+    # #25 has Parentalité, #9 not.
+    assert titles(store, communes=("Colomiers",), mots_cles=("Parentalité",)) == {
+        '"Fête en Plein Air : Jeux, Repas et Loto"'
+    }
+    assert titles(store, communes=("Colomiers",), departements=("Gironde",)) == set()
+
+
+def test_an_action_is_in_a_commune_through_its_structure_or_its_texts(store: ox.Store) -> None:
+    """For every commune of the graph, the filter keeps the union of both links, read here independently."""
+    mlg = "https://w3id.org/maillage/ontologie#"
+    rows = store.query(
+        f"""SELECT ?commune ?code ?titre WHERE {{
+          ?commune a <http://rdf.insee.fr/def/geo#Commune> ; <http://rdf.insee.fr/def/geo#codeINSEE> ?code .
+          {{ ?action <{mlg}structureOrganisatrice> ?structure . ?structure <{mlg}commune> ?commune . }}
+          UNION {{ ?action <{mlg}communeConcernee> ?commune . }}
+          ?action <http://purl.org/dc/terms/title> ?titre .
+        }}"""
+    )
+    expected: dict[str, set[str]] = {}
+    for row in rows:
+        expected.setdefault(row["code"].value, set()).add(row["titre"].value)
+    assert {"31291", "31149"} <= set(expected)
+    for code, found in expected.items():
+        assert titles(store, communes=(code,)) == found, code
+
+
+def test_unknown_commune_is_reported_with_the_communes_of_the_graph(store: ox.Store) -> None:
+    with pytest.raises(UnknownFilterValue) as raised:
+        select_actions(store, Filters(communes=("Léguevin", "Atlantis")))
+    assert raised.value.field == "communes"
+    assert raised.value.values == ["Atlantis"]
+    assert "Léguevin (31291)" in raised.value.known and "Colomiers (31149)" in raised.value.known
+    assert str(raised.value).startswith("communes inconnu(s) : Atlantis (valeurs possibles : ")
+
+
+def test_structures_carry_their_communes(store: ox.Store) -> None:
+    for graph in (structure_partner_network(store), structure_network(store, via="mots-cles")):
+        leguevin = graph.nodes[node(graph, "Maison des Habitants de Lèguevin")]
+        assert (leguevin["communes"], leguevin["codes_communes"]) == (["Léguevin"], ["31291"])
+        assert (leguevin["departement"], leguevin["code_departement"]) == ("Haute-Garonne", "31")
+        binette = graph.nodes[node(graph, "LABO BINETTE")]
+        assert (binette["communes"], binette["codes_communes"]) == ([], [])
+    # Two communes: in French alphabetical order, the codes in the same order.
+    salvetat = graph.nodes[node(graph, "Maison des Habitants de La Salvetat Saint Gilles - Fontenilles")]
+    assert salvetat["communes"] == ["Fontenilles", "La Salvetat-Saint-Gilles"]
+    assert salvetat["codes_communes"] == ["31188", "31526"]
+    # Only structures have communes.
+    partners = partner_network(store)
+    assert not any("communes" in data for _, data in partners.nodes(data=True))
+
+
+# --- the layer of organisations cited in the texts ----------------------------------------------------
+
+
+def _same_plus(smaller: nx.Graph, larger: nx.Graph) -> None:
+    """Every node and edge of ``smaller`` is in ``larger``, with the same attributes."""
+    for name, data in smaller.nodes(data=True):
+        assert larger.nodes[name] == data, name
+    for u, v, data in smaller.edges(data=True):
+        assert larger.edges[u, v] == data, (u, v)
+
+
+def test_mentions_add_the_cited_organisations_and_remove_nothing(store: ox.Store) -> None:
+    for kind in WITH_MENTIONS:
+        declared = build_network(store, kind)
+        both = build_network(store, kind, mentions=True)
+        _same_plus(declared, both)
+        added = [data for name, data in both.nodes(data=True) if name not in declared]
+        assert added and {data["kind"] for data in added} <= {"organisation-citee", "structure"}
+        assert both.graph["mentions"] is True and declared.graph["mentions"] is False
+        assert both.graph["name"].endswith(", avec les organisations citées dans les textes")
+
+    graph = structure_partner_network(store, mentions=True)
+    sicoval = graph.nodes[node(graph, "Sicoval")]
+    assert (sicoval["kind"], sicoval["bipartite"], sicoval["actions"]) == ("organisation-citee", 1, 1)
+    assert sicoval["code_departement"] == "31"
+    assert sicoval["type_organisation"] == "Communauté d'agglomération"
+    # #2's structure, which declares Regroupement de communes, now also links to the two it names.
+    triporteur = node(graph, "LE TRIPORTEUR D'IDEES")
+    assert {graph.nodes[n]["label"] for n in graph[triporteur]} == {
+        "Regroupement de communes",
+        "Sicoval",
+        "Humus & associés",
+    }
+    assert graph.edges[triporteur, node(graph, "Sicoval")]["titles"] == [
+        "agir sur nos déchets : composteur coopératif de quartier :"
+    ]
+    # Cited with the partner kinds: Sicoval and Humus & associés are associated on #2.
+    pairs = partner_network(store, mentions=True)
+    assert edge(pairs, "Sicoval", "Humus & associés")["weight"] == 1
+    assert edge(pairs, "Regroupement de communes", "Sicoval")["weight"] == 1
+    assert pairs.nodes[node(pairs, "Caf")]["actions"] == 5  # the kind, unchanged
+
+
+def test_a_declared_and_cited_organisation_is_one_node_and_counts_an_action_once(store: ox.Store) -> None:
+    """#12 declares Caf and MSA and names the Caf and the CPAM: at the organisation level the Caf stays one
+    node of kind organisation, #12 counts once on its edge, and the CPAM (declared on #20) gains #12."""
+    if not _has_organisations(store):
+        pytest.skip("the seed graph has no mlg:partenaire (territorial organisations) yet")
+    declared = structure_partner_network(store, level="organisations")
+    graph = structure_partner_network(store, level="organisations", mentions=True)
+    _same_plus(
+        declared.subgraph(n for n in declared if declared.nodes[n]["label"] != "CPAM (Haute-Garonne)"), graph
+    )
+    caf = [data for _, data in graph.nodes(data=True) if data["label"] == "Caf (Haute-Garonne)"]
+    assert len(caf) == 1 and caf[0]["kind"] == "organisation" and caf[0]["actions"] == 5
+    culie = 'Centre Social " Maison Monique Culié"'
+    assert edge(graph, culie, "Caf (Haute-Garonne)")["titles"] == ["Baraque à fripes"]
+    assert edge(graph, culie, "Caf (Haute-Garonne)")["weight"] == 1
+    assert edge(graph, culie, "CPAM (Haute-Garonne)")["titles"] == ["Baraque à fripes"]
+    cpam = graph.nodes[node(graph, "CPAM (Haute-Garonne)")]
+    assert (cpam["kind"], cpam["actions"]) == ("organisation", 2)
+    assert sorted(edge(graph, "CENTRE SOCIAL ESPOIR", "CPAM (Haute-Garonne)")["titles"]) == ["Journées santé"]
+
+    pairs = partner_network(store, level="organisations", mentions=True)
+    assert edge(pairs, "Caf (Haute-Garonne)", "CPAM (Haute-Garonne)")["titles"] == ["Baraque à fripes"]
+    assert edge(pairs, "Caf (Haute-Garonne)", "MSA (Haute-Garonne)")["weight"] == 1
+
+
+def test_mentions_apply_to_the_partner_networks_only(store: ox.Store) -> None:
+    assert set(WITH_MENTIONS) == {"structures-partenaires", "partenaires"}
+    for kind in ("structures", "mots-cles"):
+        with pytest.raises(ValueError, match="cited organisations"):
+            build_network(store, kind, mentions=True)

@@ -110,6 +110,11 @@ def test_levels_and_via(seed_dataset: Path, tmp_path: Path) -> None:
     [
         (["--kind", "mots-cles", "--mot-cle", "Jardinage"], "Jardinage"),
         (["--kind", "mots-cles", "--departement", "Atlantide"], "Atlantide"),
+        (["--kind", "mots-cles", "--commune", "Atlantis"], "Atlantis"),
+        (["--kind", "mots-cles", "--mentions"], "--mentions"),
+        (["--kind", "structures", "--mentions"], "--mentions"),
+        (["--kind", "partenaires", "--couleur", "departement"], "--couleur"),
+        (["--kind", "partenaires", "--couleur", "arc-en-ciel"], "arc-en-ciel"),
         (["--kind", "mots-cles", "--niveau", "organisations"], "--niveau"),
         (["--kind", "partenaires", "--via", "mots-cles"], "--via"),
         (["--kind", "structures", "--via", "mots-cles", "--niveau", "types"], "--niveau"),
@@ -122,6 +127,78 @@ def test_usage_errors(seed_dataset: Path, tmp_path: Path, args: list[str], messa
     assert done.exit_code == 2
     assert message in done.output
     assert not out.exists()
+
+
+def test_unknown_commune_names_the_option_and_the_communes_of_the_graph(
+    seed_dataset: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "x.json"
+    done = invoke(
+        "--data", str(seed_dataset), "--kind", "partenaires",
+        "--commune", "Léguevin", "--commune", "Atlantis", "--out", str(out),
+    )  # fmt: skip
+    assert done.exit_code == 2
+    assert "--commune" in done.output
+    assert "communes inconnu(s) : Atlantis" in done.output and "Léguevin (31291)" in done.output
+    assert not out.exists()
+
+
+def test_commune_filter(seed_dataset: Path, tmp_path: Path) -> None:
+    """Léguevin: #1 alone (its structure is there, its résumé names it); with Colomiers, #9 and #25 too."""
+    out = tmp_path / "c.json"
+    for value in ("Léguevin", "31291"):
+        done = invoke(
+            "--data", str(seed_dataset), "--kind", "structures-partenaires",
+            "--commune", value, "--out", str(out),
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        data = json.loads(out.read_text(encoding="utf-8"))
+        assert data["graph"]["actions"] == 1
+        assert data["graph"]["filters"] == "communes : Léguevin (31291)"
+        (structure,) = [node for node in data["nodes"] if node["kind"] == "structure"]
+        assert structure["label"] == "Maison des Habitants de Lèguevin"
+        assert (structure["communes"], structure["codes_communes"]) == (["Léguevin"], ["31291"])
+        assert [link["titles"] for link in data["links"]] == [["GRATUITERIE"]]
+    done = invoke(
+        "--data", str(seed_dataset), "--kind", "structures", "--via", "mots-cles",
+        "--commune", "Léguevin", "--commune", "colomiers", "--out", str(out),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["graph"]["actions"] == 3
+    assert data["graph"]["filters"] == "communes : Colomiers (31149) ou Léguevin (31291)"
+
+
+def test_mentions_add_cited_organisations(seed_dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    args = ["--data", str(seed_dataset), "--kind", "partenaires", "--out", str(out)]
+    assert invoke(*args).exit_code == 0
+    declared = json.loads(out.read_text(encoding="utf-8"))
+    done = invoke(*args, "--mentions")
+    assert done.exit_code == 0, done.output
+    both = json.loads(out.read_text(encoding="utf-8"))
+    assert both["graph"]["mentions"] is True
+    assert {node["id"] for node in declared["nodes"]} < {node["id"] for node in both["nodes"]}
+    cited = {node["label"] for node in both["nodes"] if node["kind"] == "organisation-citee"}
+    assert {"Sicoval", "Humus & associés"} <= cited
+    pairs = {frozenset((link["source"], link["target"])) for link in both["links"]}
+    assert {frozenset((link["source"], link["target"])) for link in declared["links"]} <= pairs
+
+
+def test_colour_by_departement_in_the_html_view(seed_dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "vue.html"
+    done = invoke(
+        "--data", str(seed_dataset), "--kind", "structures-partenaires", "--couleur", "departement",
+        "--out", str(out),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    html = out.read_text(encoding="utf-8")
+    legend = re.search(r'id="reseau-legende-departements">.*?</ul>', html, re.DOTALL)
+    assert legend is not None
+    names = re.findall(r'class="reseau-legende-nom">([^<]+)<', legend.group(0))
+    assert names == ["Haute-Garonne (31)", "Sans département"]  # the structures, the partner kinds
+    done = invoke("--data", str(seed_dataset), "--kind", "structures-partenaires", "--out", str(out))
+    assert done.exit_code == 0 and "reseau-legende-departements" not in out.read_text(encoding="utf-8")
 
 
 def test_a_folder_that_is_not_a_dataset(tmp_path: Path) -> None:

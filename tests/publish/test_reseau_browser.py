@@ -244,3 +244,41 @@ def test_standalone_file_opens_offline_and_runs_nothing_from_the_data(tmp_path: 
     page.wait_for_timeout(300)  # let any stray script run, so that a dialog would show up
     assert seen.dialogs == []
     seen.assert_clean()
+
+
+def test_reseau_page_by_commune_coloured_by_departement(served_seed: str, seed_dataset: Path,
+                                                        open_page) -> None:
+    """Toulouse (31555): the structures of #5 (no partner), #16, #21 and #20, whose texts name it."""
+    from playwright.sync_api import expect
+
+    from maillage.publish.views import PALETTE
+
+    seen = open_page(f"{served_seed}/reseau?type=structures-partenaires")
+    page = seen.page
+    page.locator(SETTLED).wait_for()
+    page.select_option("#f-commune", "31555")
+    page.select_option("#f-couleur", "departement")
+    page.get_by_role("button", name="Afficher le réseau").click()
+    page.wait_for_url(lambda url: "commune=31555" in url and "couleur=departement" in url)
+    page.locator(SETTLED).wait_for()
+
+    expected = expected_network(seed_dataset, "structures-partenaires", communes=("31555",))
+    shown = drawn(page)
+    assert shown["nodes"] == shown["visible"] == expected.number_of_nodes() > 0
+    assert set(shown["ids"]) == set(expected) and shown["ink"] > 500
+    expect(page.locator("#reseau-legende-departements li")).to_have_count(2)
+    expect(page.locator("#reseau-legende-departements")).to_contain_text("Haute-Garonne (31)")
+    expect(page.locator("#reseau-legende-departements")).to_contain_text("Sans département")
+    expect(page.locator("#reseau-description")).to_contain_text("Toulouse (31555)")
+
+    # A structure is filled with its département's colour, and keeps it once a highlight is cleared.
+    structure = next(n for n, data in expected.nodes(data=True) if data["kind"] == "structure")
+    colour = f"window.maillageReseau.nodes.get({structure!r}).color.background"
+    assert page.evaluate(colour) == PALETTE[0]
+    hover_node(page, structure)
+    page.mouse.down()
+    page.mouse.up()
+    expect(page.locator("#reseau-detail")).to_be_visible()
+    page.get_by_role("button", name="Tout afficher").click()
+    assert page.evaluate(colour) == PALETTE[0]
+    seen.assert_clean()

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 
 from maillage.publish import views
-from maillage.publish.views import KINDS, prune, view_data, write_view
+from maillage.publish.views import KINDS, PALETTE, Colouring, prune, view_data, write_view
 
 VENDOR = Path(views.__file__).resolve().parent / "static" / "vendor"
 
@@ -321,6 +321,97 @@ def test_tooltips_are_french_and_capped() -> None:
     assert lines[13:] == ["… et 4 autres"]
 
 
+def test_tooltips_name_the_communes_of_a_structure() -> None:
+    G = nx.Graph()
+    G.add_node("a", label="Centre A", kind="structure", communes=["Fontenilles", "La Salvetat-Saint-Gilles"])
+    G.add_node("b", label="Centre B", kind="structure", communes=["Léguevin"])
+    G.add_node("c", label="Centre C", kind="structure", communes=[])
+    tips = {node["id"]: node["title"].split("\n") for node in view_data(G)["nodes"]}
+    assert "Communes : Fontenilles, La Salvetat-Saint-Gilles" in tips["a"]
+    assert "Commune : Léguevin" in tips["b"]
+    assert not [line for line in tips["c"] if line.startswith("Commune")]
+
+
+def test_cited_organisations_have_their_own_colour_shape_and_french_legend() -> None:
+    cited = KINDS["organisation-citee"]
+    assert cited.name == "Organisation citée dans les textes"
+    others = [kind for name, kind in KINDS.items() if name != "organisation-citee"]
+    assert cited.colour not in {kind.colour for kind in others}
+    assert cited.shape not in {kind.shape for kind in others}
+    G = nx.Graph()
+    G.add_node("s", label="Centre", kind="structure")
+    G.add_node("o", label="Sicoval", kind="organisation-citee")
+    G.add_edge("s", "o", weight=1)
+    data = view_data(G)
+    assert [entry["plural"] for entry in data["legend"]] == [KINDS["structure"].plural,
+                                                              "Organisations citées dans les textes"]
+    assert data["options"]["groups"]["organisation-citee"]["shape"] == cited.shape
+    assert next(node for node in data["nodes"] if node["id"] == "o")["title"].split("\n")[1] == cited.name
+
+
+def departements_graph() -> nx.Graph:
+    """Nodes of two départements (inserted Gironde first), one named without code, two without any."""
+    G = nx.Graph()
+    G.add_node("g", label="Centre de Bègles", kind="structure", departement="Gironde", code_departement="33")
+    G.add_node("h", label="Centre de Léguevin", kind="structure", departement="Haute-Garonne",
+               code_departement="31")
+    G.add_node("h2", label="Caf (Haute-Garonne)", kind="organisation", departement="Haute-Garonne",
+               code_departement="31")
+    G.add_node("x", label="Centre X", kind="structure", departement=BREAKOUT)
+    G.add_node("t", label="Caf", kind="type-partenaire")
+    G.add_node("m", label="Parentalité", kind="mot-cle")
+    for node in "ghx":
+        G.add_edge(node, "t", weight=1)
+    G.add_edge("h2", "m", weight=1)
+    return G
+
+
+def test_colour_by_departement_follows_the_sorted_codes() -> None:
+    data = view_data(departements_graph(), colour="departement")
+    assert data["colouring"] == "departement"
+    assert [(entry["name"], entry["colour"], entry["count"]) for entry in data["departements"]] == [
+        (BREAKOUT, PALETTE[0], 1),  # no code: sorts first
+        ("Haute-Garonne (31)", PALETTE[1], 2),
+        ("Gironde (33)", PALETTE[2], 1),
+        ("Sans département", views.NO_DEPARTEMENT_COLOUR, 2),
+    ]
+    fills = {node["id"]: node["color"]["background"] for node in data["nodes"]}
+    assert fills == {"x": PALETTE[0], "h": PALETTE[1], "h2": PALETTE[1], "g": PALETTE[2],
+                     "t": views.NO_DEPARTEMENT_COLOUR, "m": views.NO_DEPARTEMENT_COLOUR}
+    # The shapes still tell the kinds; the legend draws them in one neutral colour.
+    assert {node["id"]: node["group"] for node in data["nodes"]}["h2"] == "organisation"
+    assert {entry["colour"] for entry in data["legend"]} == {views.SHAPE_COLOUR}
+    # The same départements, the same colours, whatever the order of the nodes.
+    reversed_graph = nx.Graph()
+    reversed_graph.add_nodes_from(reversed(list(departements_graph().nodes(data=True))))
+    again = view_data(reversed_graph, colour=Colouring.DEPARTEMENT)
+    assert again["departements"] == data["departements"]
+
+
+def test_colour_by_kind_stays_the_default() -> None:
+    data = view_data(departements_graph())
+    assert data["colouring"] == "type" and data["departements"] == []
+    assert not [node for node in data["nodes"] if "color" in node]
+    colours = {entry["kind"]: entry["colour"] for entry in data["legend"]}
+    assert colours["structure"] == KINDS["structure"].colour
+    with pytest.raises(ValueError):
+        view_data(departements_graph(), colour="arc-en-ciel")
+
+
+def test_departement_legend_is_escaped_and_offline(tmp_path: Path) -> None:
+    html = write_view(departements_graph(), tmp_path / "vue.html", colour="departement").read_text("utf-8")
+    assert "</script><img" not in html and "onerror=alert(1)>" not in html
+    assert remote_assets(html) == []
+    legend = re.search(r'<ul class="reseau-legende" id="reseau-legende-departements">(.*?)</ul>', html,
+                       re.DOTALL).group(1)
+    names = re.findall(r'class="reseau-legende-nom">([^<]+)<', legend)
+    assert names == ["&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;", "Haute-Garonne (31)",
+                     "Gironde (33)", "Sans département"]
+    assert f'fill="{PALETTE[1]}"' in legend
+    assert "Forme : type de nœud" in html and "Couleur : département" in html
+    assert island(html)["departements"][0]["name"] == BREAKOUT  # intact in the island
+
+
 def test_physics_settles_within_bounded_iterations() -> None:
     options = view_data(weighted_graph(60))["options"]
     physics = options["physics"]
@@ -382,8 +473,8 @@ def test_reseau_page_shows_the_default_partner_network(client, seed_dataset: Pat
     assert {node["id"] for node in data["nodes"]} == set(expected)
     # The form: every filter, filled from the store, and the export links with the same parameters.
     selects = {attrs["name"] for tag, attrs in page.tags if tag == "select" and "name" in attrs}
-    assert selects == {"type", "niveau", "via", "mot-cle", "dimension", "public", "statut", "initiative",
-                       "departement"}
+    assert selects == {"type", "niveau", "via", "couleur", "mot-cle", "dimension", "public", "statut",
+                       "initiative", "departement", "commune"}
     assert re.search(r'<option value="parentalite">Parentalité \(\d+\u00a0actions?\)</option>', html)
     assert re.search(r'<option value="31">Haute-Garonne \(25\u00a0actions\)</option>', html)
     assert 'href="/reseau/export.gexf?type=partenaires&amp;niveau=types"' in html
@@ -446,3 +537,70 @@ def test_reseau_page_explains_a_network_too_large(client, monkeypatch) -> None:
     assert "Réseau trop grand" in html and "restreignez-le" in html
     assert 'id="reseau-donnees"' not in html
     assert '<option value="75" selected>' in html  # the form keeps what was asked
+
+
+def test_reseau_page_filters_by_commune(client, seed_dataset: Path) -> None:
+    html = client.get("/reseau").get_data(as_text=True)
+    assert '<select id="f-commune" name="commune">' in html and "Toutes les communes" in html
+    assert '<option value="31291">Léguevin (31291)</option>' in html
+    assert '<option value="31149">Colomiers (31149)</option>' in html
+
+    response = client.get("/reseau?type=structures-partenaires&commune=31291")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    expected = seed_network(seed_dataset, "structures-partenaires", communes=("Léguevin",))
+    assert {node["id"] for node in island(html)["nodes"]} == set(expected)
+    assert {expected.nodes[n]["label"] for n in expected} == {"Maison des Habitants de Lèguevin", "Autre"}
+    assert '<option value="31291" selected>' in html
+    assert "Actions retenues : communes : Léguevin (31291)" in html
+    assert "export.json?type=structures-partenaires&amp;niveau=types&amp;commune=31291" in html
+    by_name = client.get("/reseau?type=structures-partenaires&commune=l%C3%A9guevin").get_data(as_text=True)
+    assert {node["id"] for node in island(by_name)["nodes"]} == set(expected)
+
+
+def test_reseau_page_rejects_an_unknown_commune(client) -> None:
+    response = client.get("/reseau?commune=Atlantis")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Filtre inconnu — communes inconnu(s) : Atlantis" in html and "Léguevin (31291)" in html
+    assert 'id="reseau-donnees"' not in html
+    export = client.get("/reseau/export.csv?commune=Atlantis")
+    assert export.status_code == 400 and "Atlantis" in export.get_data(as_text=True)
+
+
+def test_reseau_page_colours_by_departement(client) -> None:
+    response = client.get("/reseau?type=structures-partenaires&couleur=departement")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    data = island(html)
+    assert data["colouring"] == "departement"
+    assert [entry["name"] for entry in data["departements"]] == ["Haute-Garonne (31)", "Sans département"]
+    assert 'id="reseau-legende-departements"' in html and "Haute-Garonne (31)" in html
+    structures = [node for node in data["nodes"] if node["group"] == "structure"]
+    assert structures and {node["color"]["background"] for node in structures} == {PALETTE[0]}
+    assert '<option value="departement" selected>Par département</option>' in html
+    assert "export.html?type=structures-partenaires&amp;niveau=types&amp;couleur=departement" in html
+    standalone = client.get("/reseau/export.html?type=structures-partenaires&couleur=departement")
+    assert 'id="reseau-legende-departements"' in standalone.get_data(as_text=True)
+    # By kind, the default: no département legend, nothing in the query string.
+    default = client.get("/reseau?type=structures-partenaires").get_data(as_text=True)
+    assert 'id="reseau-legende-departements"' not in default and "couleur=" not in default
+    unknown = client.get("/reseau?couleur=arc-en-ciel")
+    assert unknown.status_code == 400 and "couleur inconnue" in unknown.get_data(as_text=True)
+
+
+def test_reseau_page_adds_the_cited_organisations(client, seed_dataset: Path) -> None:
+    html = client.get("/reseau?type=structures-partenaires&mentions=1").get_data(as_text=True)
+    data = island(html)
+    groups = {node["group"] for node in data["nodes"]}
+    assert "organisation-citee" in groups
+    plain = island(client.get("/reseau?type=structures-partenaires").get_data(as_text=True))
+    assert {node["id"] for node in plain["nodes"]} < {node["id"] for node in data["nodes"]}
+    assert "Organisations citées dans les textes" in html
+    assert re.search(r'<input type="checkbox" id="f-mentions" name="mentions" value="1"\s+data-kinds='
+                     r'"structures-partenaires partenaires" checked>', html)
+    assert "export.gexf?type=structures-partenaires&amp;niveau=types&amp;mentions=1" in html
+    assert "avec les organisations citées dans les textes" in html  # the network's name
+    # The layer does not apply to the keyword network: ignored, and not carried on.
+    keywords = client.get("/reseau?type=mots-cles&mentions=1")
+    assert keywords.status_code == 200 and "mentions=1" not in keywords.get_data(as_text=True)
