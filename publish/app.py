@@ -13,7 +13,7 @@ from maillage.graph.build import read_metadata
 from maillage.graph.catalogue import catalogue
 from maillage.graph.store import StoreMode
 
-from . import linked_data, reseau, sparql
+from . import linked_data, reseau, security, sparql
 from .workers import WorkerPool
 
 
@@ -51,6 +51,7 @@ def create_app(data: Path, settings: Settings | None = None) -> Flask:
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(reseau.blueprint)
     app.register_blueprint(linked_data.blueprint)
+    security.register(app)
     CORS(
         app,
         resources={r"/sparql": {"origins": "*"}},

@@ -56,6 +56,8 @@ from typing import Any
 import networkx as nx
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from .security import inline_policy
+
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
@@ -570,19 +572,24 @@ def render_view(G: nx.Graph, *, title: str | None = None, colour: Colouring | st
     """The standalone HTML page of ``G`` (see :func:`write_view`)."""
     data = view_data(G, colour=colour, **limits)
     template = environment().get_template("vue-reseau.html")
+    inline = {
+        "vis_css": _inline(VIS_NETWORK / "vis-network.min.css", "style"),
+        "site_css": _inline(STATIC / "maillage.css", "style"),
+        "reseau_css": _inline(STATIC / "reseau.css", "style"),
+        "vis_js": _inline(VIS_NETWORK / "vis-network.min.js", "script"),
+        "dom_js": _inline(STATIC / "dom.js", "script"),
+        "reseau_js": _inline(STATIC / "reseau.js", "script"),
+    }
     return template.render(
         title=title or G.graph.get("name") or "Réseau",
         description=G.graph.get("filters"),
         view=data,
         tops=top_tables(G),
-        inline={
-            "vis_css": _inline(VIS_NETWORK / "vis-network.min.css", "style"),
-            "site_css": _inline(STATIC / "maillage.css", "style"),
-            "reseau_css": _inline(STATIC / "reseau.css", "style"),
-            "vis_js": _inline(VIS_NETWORK / "vis-network.min.js", "script"),
-            "dom_js": _inline(STATIC / "dom.js", "script"),
-            "reseau_js": _inline(STATIC / "reseau.js", "script"),
-        },
+        inline=inline,
+        policy=inline_policy(
+            (text for key, text in inline.items() if key.endswith("_js")),
+            (text for key, text in inline.items() if key.endswith("_css")),
+        ),
     )
 
 
