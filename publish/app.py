@@ -1,4 +1,10 @@
-"""The web application: one Flask app object over one built dataset folder."""
+"""The web application: one Flask app object over one built dataset folder.
+
+The graph is read from the folder's own store, or from another SPARQL endpoint (a
+:class:`~maillage.graph.remote.RemoteStore`, ``maillage serve --sparql``): then the query endpoint, the
+pages and the network views all read the remote graph, while the folder still gives the base IRI, the
+dumps and the description.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,17 @@ import atexit
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Response, render_template_string, request
 from flask_cors import CORS
 
 from maillage.graph.build import read_metadata
 from maillage.graph.catalogue import catalogue
-from maillage.graph.store import StoreMode
+from maillage.graph.remote import RemoteError, RemoteStore, RemoteTimeout
+from maillage.graph.store import StoreMode, dataset_version
 
 from . import linked_data, reseau, security, sparql
-from .workers import WorkerPool
+from .pages import request_context
+from .workers import RemotePool, WorkerPool
 
 
 @dataclass(frozen=True)
@@ -30,8 +38,11 @@ class Settings:
     warm_catalogue: bool = True
 
 
-def create_app(data: Path, settings: Settings | None = None) -> Flask:
-    """The app serving the dataset folder ``data``; its query workers are started (and awaited) here."""
+def create_app(data: Path, settings: Settings | None = None, remote: RemoteStore | None = None) -> Flask:
+    """The app serving the dataset folder ``data``; its query workers are started (and awaited) here.
+
+    With ``remote``, every query goes to that endpoint instead of the folder's store.
+    """
     settings = settings or Settings()
     metadata = read_metadata(data)
     app = Flask(__name__)
@@ -41,12 +52,15 @@ def create_app(data: Path, settings: Settings | None = None) -> Flask:
         MAILLAGE_BASE_IRI=metadata.base_iri,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
     )
-    pool = WorkerPool(data, settings.workers, settings.time_limit, settings.store)
-    atexit.register(pool.close)
-    pool.wait_ready(settings.startup_timeout)
-    endpoint = sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes)
-    if settings.warm_catalogue:
-        endpoint.warm([question.query for question in catalogue()])
+    if remote is None:
+        pool = WorkerPool(data, settings.workers, settings.time_limit, settings.store)
+        atexit.register(pool.close)
+        pool.wait_ready(settings.startup_timeout)
+        endpoint = sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes)
+        if settings.warm_catalogue:
+            endpoint.warm([question.query for question in catalogue()])
+    else:
+        endpoint = _read_remotely(app, data, remote, settings)
     app.extensions["maillage.sparql"] = endpoint
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(reseau.blueprint)
@@ -61,3 +75,43 @@ def create_app(data: Path, settings: Settings | None = None) -> Flask:
     )
 
     return app
+
+
+def _read_remotely(app: Flask, data: Path, remote: RemoteStore, settings: Settings) -> sparql.Endpoint:
+    """Point the endpoint, the pages and the network views at ``remote``; its failures become 502 pages.
+
+    Nothing is cached or answered in advance: unlike the folder's store, the remote graph may change
+    while it is served (a new ``maillage push``). The pages' queries have the endpoint's time limit too.
+    """
+    pool = RemotePool(remote, settings.time_limit)
+    pool.wait_ready(settings.startup_timeout)
+    remote = remote.limited(settings.time_limit)
+    site = linked_data.Site(data)
+    site.store = remote  # the pages' store, in place of the folder's (a cached property, set once here)
+    app.extensions["maillage.site"] = site
+    app.extensions["maillage.reseau"] = reseau.Networks(data, remote, dataset_version(data))
+    app.config["MAILLAGE_REMOTE"] = True
+    app.register_error_handler(RemoteError, _remote_failure)
+    return sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes, cache_body_bytes=-1)
+
+
+REMOTE_FAILURE_PAGE = """{% extends "base.html" %}
+{% block title %}Serveur SPARQL indisponible — Maillage{% endblock %}
+{% block content %}
+<h1>Serveur SPARQL indisponible</h1>
+<p class="lede">Cette page lit le graphe sur un autre serveur SPARQL, qui n'a pas donné de réponse
+  utilisable{% if timeout %} à temps{% endif %}. Réessayez dans un moment.</p>
+<p>Détail technique : <code>{{ message }}</code></p>
+{% endblock %}
+"""
+
+
+def _remote_failure(error: RemoteError) -> Response:
+    """502 Bad Gateway (504 when it did not answer in time): a French page for browsers, text otherwise."""
+    timeout = isinstance(error, RemoteTimeout)
+    status = 504 if timeout else 502
+    if request.accept_mimetypes.accept_html:
+        context = request_context()
+        html = render_template_string(REMOTE_FAILURE_PAGE, message=str(error), timeout=timeout, **context)
+        return Response(html, status=status, content_type="text/html; charset=utf-8")
+    return Response(f"{error}\n", status=status, content_type="text/plain; charset=utf-8")

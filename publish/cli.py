@@ -17,6 +17,7 @@ from maillage.graph.description import read_publication
 from maillage.graph.export import Problem, read_exports
 from maillage.graph.iris import DEFAULT_BASE_IRI
 from maillage.graph.record import Fiche
+from maillage.graph.remote import RemoteStore
 from maillage.graph.store import StoreMode, open_store
 from maillage.graph.validate import validate_dataset
 
@@ -25,6 +26,7 @@ from .generate_command import generate_command
 from .guard import Refused, check_query
 from .network_command import network_command
 from .options import data_option
+from .push import checked_url, graph_iri, push_command
 from .static_site import PublishError, publish_site
 from .table import render_table
 from .workers import Failure, Request, execute
@@ -193,6 +195,7 @@ def _report_validation(folder: Path) -> None:
 
 main.add_command(generate_command)
 main.add_command(network_command)
+main.add_command(push_command)
 
 
 @main.command()
@@ -263,16 +266,46 @@ def publish(data: Path, out: Path, base_iri: str | None, site_url: str | None) -
     show_default=True,
     help="Query the graph loaded in memory (faster) or the on-disk store.",
 )
+@click.option(
+    "--sparql",
+    "remote_url",
+    default=None,
+    metavar="URL",
+    help="Read the graph from this SPARQL endpoint (Oxigraph: http://host:7878/query) instead of DATA's "
+    "store; DATA still gives the base IRI, the dumps and the description.",
+)
+@click.option(
+    "--graph",
+    default=None,
+    metavar="IRI",
+    help="With --sparql: the graph to read, or 'default' [default: the dataset's IRI, where "
+    "`maillage push` puts it].",
+)
 def serve(
-    data: Path, host: str, port: int, time_limit: float, max_rows: int, workers: int, threads: int, store: str
+    data: Path,
+    host: str,
+    port: int,
+    time_limit: float,
+    max_rows: int,
+    workers: int,
+    threads: int,
+    store: str,
+    remote_url: str | None,
+    graph: str | None,
 ) -> None:
     """Serve the dataset DATA: the SPARQL endpoint and its query page, behind waitress."""
     settings = Settings(time_limit=time_limit, max_rows=max_rows, workers=workers, store=StoreMode(store))
+    if graph is not None and remote_url is None:
+        raise click.UsageError("--graph chooses the graph read through --sparql: give --sparql URL too")
     try:
-        app = create_app(data, settings)
+        remote = None
+        if remote_url is not None:
+            remote = RemoteStore(checked_url(remote_url, "--sparql"), graph_iri(graph, data))
+        app = create_app(data, settings, remote)
     except (FileNotFoundError, RuntimeError) as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Maillage: serving {data} at http://{host}:{port}/sparql (Ctrl+C to stop)", err=True)
+    source = f" (graph read from {remote_url})" if remote_url else ""
+    click.echo(f"Maillage: serving {data}{source} at http://{host}:{port}/sparql (Ctrl+C to stop)", err=True)
     waitress.serve(
         app,
         host=host,

@@ -292,6 +292,8 @@ def _sort_key(text: str) -> str:
 def networks_of(app: Flask) -> Networks:
     """The app's :class:`Networks`, opened on first use (``MAILLAGE_DATA`` is the dataset folder)."""
     state = app.extensions.get("maillage.reseau")
+    if state is not None and app.config.get("MAILLAGE_REMOTE"):
+        return state  # read from a remote endpoint: a rebuilt local folder must not take its place
     folder = Path(app.config["MAILLAGE_DATA"])
     version = dataset_version(folder)
     if state is None or state.version != version:

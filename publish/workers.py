@@ -21,6 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from maillage.graph.dump import PREFIXES
+from maillage.graph.remote import RemoteError, RemoteStore, RemoteTimeout
 from maillage.graph.store import StoreMode, open_store
 
 from .guard import QueryForm
@@ -218,3 +219,29 @@ class WorkerPool:
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.stop()
+
+
+class RemotePool:
+    """The query workers of a server that reads another SPARQL endpoint (``maillage serve --sparql``).
+
+    The remote server runs the queries, so a thread can wait for each one: no process to kill. The time
+    limit is the request's deadline and the row cap stops the reading (:class:`RemoteStore`), so the
+    endpoint's limits hold as they do over the embedded store.
+    """
+
+    def __init__(self, store: RemoteStore, time_limit: float) -> None:
+        self.store, self.time_limit = store, time_limit
+
+    def wait_ready(self, timeout: float) -> None:
+        """Check that the remote endpoint answers, so that a wrong URL stops the server at start-up."""
+        try:
+            self.store.limited(timeout).query("ASK {}")
+        except RemoteError as error:
+            raise RuntimeError(str(error)) from None
+
+    def run(self, request: Request) -> Answer | Failure:
+        """Answer ``request`` remotely; :class:`QueryTimeout` past the time limit."""
+        try:
+            return execute(self.store.limited(self.time_limit, request.max_rows + 1), request)
+        except RemoteTimeout as error:
+            raise QueryTimeout(str(error)) from None
