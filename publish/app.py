@@ -36,6 +36,8 @@ class Settings:
     store: StoreMode = StoreMode.MEMORY
     startup_timeout: float = 600.0
     warm_catalogue: bool = True
+    #: Megabytes a query may use beyond the loaded graph, per worker (0: no cap).
+    query_memory: int = 1024
 
 
 def create_app(data: Path, settings: Settings | None = None, remote: RemoteStore | None = None) -> Flask:
@@ -53,7 +55,7 @@ def create_app(data: Path, settings: Settings | None = None, remote: RemoteStore
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
     )
     if remote is None:
-        pool = WorkerPool(data, settings.workers, settings.time_limit, settings.store)
+        pool = WorkerPool(data, settings.workers, settings.time_limit, settings.store, settings.query_memory)
         atexit.register(pool.close)
         pool.wait_ready(settings.startup_timeout)
         endpoint = sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes)

@@ -258,6 +258,14 @@ def publish(data: Path, out: Path, base_iri: str | None, site_url: str | None) -
     help="Most rows (or triples) in one answer; a header says when it was hit.",
 )
 @click.option("--workers", default=2, show_default=True, type=int, help="Query processes.")
+@click.option(
+    "--query-memory",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Megabytes a query may use beyond the loaded graph, per worker; past it the query gets a 503 "
+    "(0: no cap).",
+)
 @click.option("--threads", default=8, show_default=True, type=int, help="HTTP server threads.")
 @click.option(
     "--store",
@@ -289,12 +297,19 @@ def serve(
     max_rows: int,
     workers: int,
     threads: int,
+    query_memory: int,
     store: str,
     remote_url: str | None,
     graph: str | None,
 ) -> None:
     """Serve the dataset DATA: the SPARQL endpoint and its query page, behind waitress."""
-    settings = Settings(time_limit=time_limit, max_rows=max_rows, workers=workers, store=StoreMode(store))
+    settings = Settings(
+        time_limit=time_limit,
+        max_rows=max_rows,
+        workers=workers,
+        store=StoreMode(store),
+        query_memory=query_memory,
+    )
     if graph is not None and remote_url is None:
         raise click.UsageError("--graph chooses the graph read through --sparql: give --sparql URL too")
     try:

@@ -19,7 +19,17 @@ from maillage.graph.dump import PREFIXES
 
 from .guard import QueryForm, Refused, check_query, refuse_update
 from .pages import request_context
-from .workers import GRAPH_FORMATS, RESULT_FORMATS, Answer, Busy, Failure, QueryTimeout, Request, WorkerPool
+from .workers import (
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    Answer,
+    Busy,
+    Failure,
+    QueryTimeout,
+    QueryTooLarge,
+    Request,
+    WorkerPool,
+)
 
 blueprint = Blueprint("sparql", __name__)
 blueprint.context_processor(request_context)
@@ -195,7 +205,7 @@ def endpoint() -> Response | str:
         answer = endpoint.answer(query, form, media)
     except (Refused, HttpError) as error:
         return _error(error.status, str(error))
-    except (QueryTimeout, Busy) as error:
+    except (QueryTimeout, Busy, QueryTooLarge) as error:
         return _error(503, str(error))
     response = Response(answer.body, content_type=_content_type(media))
     if answer.truncated:

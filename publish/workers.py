@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import queue
+import resource
 import threading
 from dataclasses import dataclass
 from itertools import islice
@@ -74,6 +75,27 @@ class Busy(Exception):
     """Every worker stayed busy for the whole time limit."""
 
 
+class QueryTooLarge(Exception):
+    """The query's worker died past its memory allowance (or crashed): it was replaced."""
+
+
+def _cap_memory(allowance_mb: int) -> None:
+    """Let a query use at most ``allowance_mb`` more memory than the loaded graph takes.
+
+    A query such as a GROUP_CONCAT over a cartesian product can claim gigabytes within its time limit;
+    past the cap the allocation fails, the worker dies, and the pool replaces it. RLIMIT_DATA counts the
+    heap and private mappings (Linux ≥ 4.7), not the shared libraries, so it follows real use.
+    """
+    if allowance_mb <= 0 or not hasattr(resource, "RLIMIT_DATA"):
+        return
+    with open("/proc/self/status", encoding="ascii") as status:
+        data_kb = next((int(line.split()[1]) for line in status if line.startswith("VmData:")), None)
+    if data_kb is None:
+        return
+    limit = (data_kb + allowance_mb * 1024) * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, resource.getrlimit(resource.RLIMIT_DATA)[1]))
+
+
 def _term(term: Any) -> dict[str, str]:
     """A term in the SPARQL 1.1 JSON results format."""
     if isinstance(term, ox.NamedNode):
@@ -128,9 +150,10 @@ def execute(store: ox.Store, request: Request) -> Answer | Failure:
         return Failure(str(error))
 
 
-def _work(conn: Connection, folder: str, mode: str) -> None:
+def _work(conn: Connection, folder: str, mode: str, memory_mb: int) -> None:
     """A worker's life: open the graph, say so, answer queries until the pipe closes."""
     store = open_store(Path(folder), mode)
+    _cap_memory(memory_mb)
     conn.send("ready")
     while True:
         try:
@@ -141,10 +164,12 @@ def _work(conn: Connection, folder: str, mode: str) -> None:
 
 
 class _Worker:
-    def __init__(self, folder: Path, mode: StoreMode) -> None:
+    def __init__(self, folder: Path, mode: StoreMode, memory_mb: int) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_work, args=(child, str(folder), mode.value), daemon=True)
+        self.process = context.Process(
+            target=_work, args=(child, str(folder), mode.value, memory_mb), daemon=True
+        )
         self.process.start()
         child.close()
         self.ready = False
@@ -164,9 +189,14 @@ class WorkerPool:
     """A fixed number of query processes over one dataset, each query under a time limit."""
 
     def __init__(
-        self, folder: Path, size: int, time_limit: float, mode: StoreMode = StoreMode.MEMORY
+        self,
+        folder: Path,
+        size: int,
+        time_limit: float,
+        mode: StoreMode = StoreMode.MEMORY,
+        memory_mb: int = 0,
     ) -> None:
-        self.folder, self.mode, self.time_limit = folder, mode, time_limit
+        self.folder, self.mode, self.time_limit, self.memory_mb = folder, mode, time_limit, memory_mb
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
@@ -174,7 +204,7 @@ class WorkerPool:
             self._idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self.folder, self.mode)
+        worker = _Worker(self.folder, self.mode, self.memory_mb)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -210,7 +240,8 @@ class WorkerPool:
             answer = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
-            return Failure("the query worker stopped unexpectedly; the query was not answered")
+            allowance = f" (past its memory allowance of {self.memory_mb} MB?)" if self.memory_mb else ""
+            raise QueryTooLarge(f"the query's worker stopped{allowance}; it was not answered") from None
         self._idle.put(worker)
         return answer
 
