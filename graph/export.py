@@ -9,6 +9,8 @@ cannot read as a fiche is reported as a :class:`Problem` with its file and line,
 from __future__ import annotations
 
 import codecs
+import contextlib
+import io
 import re
 import unicodedata
 from collections import deque
@@ -16,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from .departements import find_departement
 from .record import Fiche, Source
@@ -90,17 +92,21 @@ _LABEL_NAMES = {key: label for label, key, _ in FORM}
 _LONGEST_LABEL = 2 * max(len(label) for label in _LABELS)
 
 
-_ACCENTS = str.maketrans("éèêëàâäîïôöûüùç", "eeeeaaaiioouuuc")
 #: Every label begins with one of these three letters (folded): a cheap test before the full one.
 _LABEL_STARTS = frozenset(key[:3] for key in _LABELS)
 
 
 def _label(line: str) -> str | None:
-    """The record key of the label ``line`` is, or None."""
-    if (
-        len(line) > _LONGEST_LABEL
-        or line.lstrip(" -\t")[:3].casefold().translate(_ACCENTS) not in _LABEL_STARTS
-    ):
+    """The record key of the label ``line`` is, or None.
+
+    Most lines are ruled out by their first three letters, without folding them. The cheap test only
+    trusts ASCII letters: a line that starts with an accent (precomposed or combining, as in NFD text),
+    a no-break or ideographic space, or any other character folding may change, gets the full test.
+    """
+    if len(line) > _LONGEST_LABEL:
+        return None
+    head = line.lstrip().lstrip("-").lstrip()[:3]
+    if head.isascii() and head.casefold() not in _LABEL_STARTS:
         return None
     return _LABELS.get(label_key(line))
 
@@ -164,6 +170,18 @@ class _Draft:
         self.last_line = (number, text)
 
 
+def _is_boundary(text: str) -> bool:
+    """A line that begins a fiche or a page whatever comes before it."""
+    stripped = text.strip()
+    return stripped == PAGE_HEADER or stripped.casefold() == FICHE_MARKER.casefold()
+
+
+def _title_key(title: str) -> str:
+    """How a title meets its row of a listing table: folded, spacing around ``|`` aside (the table's
+    cells are trimmed, so "a | b" is written "a|b" there)."""
+    return re.sub(r"\s*\|\s*", "|", _fold(title))
+
+
 def _is_label_like(text: str) -> bool:
     """A line the form would print as a label: it ends like a question or a heading."""
     stripped = text.strip()
@@ -172,16 +190,21 @@ def _is_label_like(text: str) -> bool:
     )
 
 
-def _values(lines: list[tuple[int, str]]) -> list[str]:
-    """List items: bullets removed, the lone "-" and the partners sub-heading dropped."""
+def _numbered_values(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """List items with their line: bullets removed, the lone "-" and the partners sub-heading dropped."""
     values = []
-    for _, text in lines:
+    for number, text in lines:
         value = text.strip()
         if value.startswith("-"):
             value = value[1:].strip()
         if value and label_key(value) != _PARTNERS_SUBHEADING:
-            values.append(value)
+            values.append((number, value))
     return values
+
+
+def _values(lines: list[tuple[int, str]]) -> list[str]:
+    """List items: bullets removed, the lone "-" and the partners sub-heading dropped."""
+    return [value for _, value in _numbered_values(lines)]
 
 
 def _text(lines: list[tuple[int, str]]) -> str | None:
@@ -220,11 +243,16 @@ class _FicheReader:
         return list(self.ahead)[:count]
 
     def _starts_fiche(self) -> bool:
-        """An ``Actions`` line starts a fiche unless, inside a fiche, no label follows it closely."""
-        if self.draft is None:
+        """An ``Actions`` line starts a fiche unless it stands in a field of a fiche and nothing that
+        begins or ends one (a label, another ``Actions`` line, a page header) follows it closely.
+
+        Before its first label a fiche has no field the line could belong to: a fiche cut right after
+        its title is followed by the next fiche, whose text must not be read into it.
+        """
+        if self.draft is None or self.draft.current is None:
             return True
         ahead = [text for _, text in self._peek(3) if text.strip()][:2]
-        return len(ahead) < 2 or any(_label(text) for text in ahead)
+        return len(ahead) < 2 or any(_label(text) or _is_boundary(text) for text in ahead)
 
     def __iter__(self) -> Iterator[Fiche | Problem]:
         while (item := self._next()) is not None:
@@ -261,14 +289,21 @@ class _FicheReader:
         if len(cells) < 3 or _fold(cells[0]) == "nom":
             return
         year = cells[-1]
-        if re.fullmatch(r"\d{4}", year):
-            self.years.setdefault(_fold("|".join(cells[:-2])), deque()).append(int(year))
+        # A year has four digits: "0123" would become 123, which no xsd:gYear can say.
+        if re.fullmatch(r"\d{4}", year) and int(year) >= 1000:
+            self.years.setdefault(_title_key("|".join(cells[:-2])), deque()).append(int(year))
 
     def _fiche_line(self, number: int, text: str) -> None:
         draft = self.draft
         assert draft is not None
         key = _label(text)
-        if key is not None and (draft.title is not None or draft.current is not None or key == "structure"):
+        if key is not None and (
+            draft.title is not None
+            or draft.current is not None
+            or key == "structure"
+            or text.lstrip().startswith("-")
+        ):
+            # Before the title, only a bare label word ("Public") can be a title: "- Public" is a label.
             draft.start_field(key, number, text)
         elif _KIND.get(draft.current or "") in (STRUCTURE, LIST, ONE):
             if _is_label_like(text) and text.strip().startswith("-"):
@@ -314,19 +349,18 @@ class _FicheReader:
     def _build(self, draft: _Draft) -> tuple[Fiche | None, tuple[int, str]]:
         if draft.title is None:
             return None, (draft.line, "missing title: a label follows the Actions line")
-        structure_lines = _values(draft.lines.get("structure", []))
-        if not structure_lines:
+        structures = _numbered_values(draft.lines.get("structure", []))
+        if not structures:
             return None, (draft.line, f"no structure: fiche {draft.title!r} has no Structure organisatrice")
-        structure_line = next(n for n, text in draft.lines["structure"] if text.strip(" -\t"))
-        if len(structure_lines) > 1:
-            draft.warn(
-                structure_line, f"extra lines in Structure organisatrice kept out: {structure_lines[1:]}"
-            )
-        name, sep, departement = structure_lines[0].rpartition(" - ")
+        structure_line, structure = structures[0]
+        if len(structures) > 1:
+            extra = [value for _, value in structures[1:]]
+            draft.warn(structure_line, f"extra lines in Structure organisatrice kept out: {extra}")
+        name, sep, departement = structure.rpartition(" - ")
         if not sep or not name.strip():
             return None, (
                 structure_line,
-                f"no département: structure {structure_lines[0]!r} does not end with ' - <département>'",
+                f"no département: structure {structure!r} does not end with ' - <département>'",
             )
         if find_departement(departement) is None:
             return None, (
@@ -363,7 +397,7 @@ class _FicheReader:
 
     def _year(self, draft: _Draft) -> int | None:
         """The year the page's listing table gives for this title (rows are used once, in order)."""
-        years = self.years.get(_fold(draft.title or ""))
+        years = self.years.get(_title_key(draft.title or ""))
         if years:
             return years.popleft()
         if self.years:
@@ -371,47 +405,69 @@ class _FicheReader:
         return None
 
 
-def _encoding(path: Path) -> tuple[str | None, Problem | None]:
-    """Which codec reads the file: UTF-8 (with or without BOM), else cp1252; None for non-text."""
-    with path.open("rb") as handle:
-        head = handle.read(8192)
-        if not head:
-            return None, Problem(str(path), 0, "empty file: no fiche to read")
-        control = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f\v")
-        if head.startswith((b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\x1f\x8b")) or control > len(head) // 20:
-            return None, Problem(str(path), 0, "binary file, not a text export: skipped")
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        handle.seek(0)
-        try:
-            while chunk := handle.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as error:
-            return "cp1252", Problem(
-                str(path), 0, f"not UTF-8 ({error.reason} at byte {error.start}): read as cp1252"
+def _encoding(name: str, handle: BinaryIO) -> tuple[str | None, Problem | None]:
+    """Which codec reads the file: UTF-8 (with or without BOM), else cp1252; None for non-text.
+
+    A file that is not valid UTF-8 but begins with a UTF-8 BOM is read as UTF-8 all the same, its bad
+    bytes replaced: it says what it is, and read as cp1252 its BOM would hide the first line.
+    """
+    head = handle.read(8192)
+    if not head:
+        return None, Problem(name, 0, "empty file: no fiche to read")
+    control = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f\v")
+    if head.startswith((b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\x1f\x8b")) or control > len(head) // 20:
+        return None, Problem(name, 0, "binary file, not a text export: skipped")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    handle.seek(0)
+    try:
+        while chunk := handle.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        where = f"{error.reason} at byte {error.start}"
+        if head.startswith(codecs.BOM_UTF8):
+            # The byte order mark says UTF-8: read as cp1252, it would become "ï»¿" and hide line 1.
+            return "utf-8-sig", Problem(
+                name, 0, f"not valid UTF-8 ({where}) despite its UTF-8 BOM: read as UTF-8, bad bytes replaced"
             )
+        return "cp1252", Problem(name, 0, f"not UTF-8 ({where}): read as cp1252")
     return "utf-8-sig", None
 
 
-def _open(path: Path, encoding: str) -> TextIO:
-    return path.open(encoding=encoding, errors="replace", newline=None)
+def _read_decoded(
+    name: str, handle: BinaryIO, encoding: str | None, problem: Problem | None
+) -> Iterator[Fiche | Problem]:
+    """The fiches and problems of an export open for reading bytes, its codec chosen by :func:`_encoding`."""
+    if problem is not None:
+        yield problem
+    if encoding is None:
+        return
+    handle.seek(0)
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline=None)
+    yield from _FicheReader(name, text)
 
 
 def read_export(path: str | Path) -> Iterator[Fiche | Problem]:
     """The fiches and problems of one export file, in file order, one fiche in memory at a time."""
     name = str(path)
-    path = Path(path)
-    try:
-        encoding, problem = _encoding(path)
-    except OSError as error:
-        yield Problem(name, 0, f"cannot read file: {error.strerror or error}")
-        return
-    if problem is not None:
-        yield problem
-    if encoding is None:
-        return
-    with _open(path, encoding) as handle:
-        yield from _FicheReader(name, handle)
+    with contextlib.ExitStack() as stack:
+        try:
+            handle = stack.enter_context(Path(path).open("rb"))
+            encoding, problem = _encoding(name, handle)
+        except OSError as error:
+            yield Problem(name, 0, f"cannot read file: {error.strerror or error}")
+            return
+        yield from _read_decoded(name, handle, encoding, problem)
+
+
+def read_export_bytes(data: bytes, name: str = "<bytes>") -> Iterator[Fiche | Problem]:
+    """The fiches and problems of an export held in memory, read exactly as a file of these bytes is.
+
+    For callers that already hold the bytes (a fuzzer, an upload): no temporary file needed. ``name`` is
+    the file name the records and problems carry.
+    """
+    handle = io.BytesIO(data)
+    yield from _read_decoded(name, handle, *_encoding(name, handle))
 
 
 def read_exports(paths: Iterable[str | Path]) -> Iterator[Fiche | Problem]:

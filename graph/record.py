@@ -7,7 +7,7 @@ record can always be checked against the page it came from.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 #: The fields that hold lists of values (``[]`` when empty).
@@ -68,8 +68,16 @@ class Fiche:
     source: Source = field(default_factory=lambda: Source("", 0))
 
     def to_json(self) -> dict[str, Any]:
-        """The record as the JSON object of the interchange format (key order fixed)."""
-        return asdict(self)
+        """The record as the JSON object of the interchange format (key order fixed).
+
+        Built by hand rather than with ``dataclasses.asdict``, whose deep copy cost 55 µs a fiche (20 times
+        this): a fifth of ``maillage parse``'s time on a large export. Lists are copied, as asdict did.
+        """
+        data = {name: getattr(self, name) for name in JSON_KEYS}
+        for name in LIST_FIELDS:
+            data[name] = list(data[name])
+        data["source"] = {"file": self.source.file, "line": self.source.line}
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fiche:

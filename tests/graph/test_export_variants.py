@@ -8,12 +8,13 @@ Message assertions stick to key words: the wording is the parser's.
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from maillage.graph.export import Problem, read_export, read_exports
+from maillage.graph.export import PAGE_HEADER, Problem, read_export, read_export_bytes, read_exports
 from maillage.graph.record import JSON_KEYS, LIST_FIELDS, Fiche
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -735,3 +736,129 @@ def test_every_problem_names_its_file_and_a_line(name: str) -> None:
         else:
             assert item.source.file == path
             assert Path(path).read_text(encoding="utf-8").split("\n")[item.source.line - 1] == "Actions"
+
+
+# --- found by fuzzing (tests/graph/test_export_fuzz.py, benchmarks/fuzz_parser.py) ---------------------
+# Each test holds the smallest input that showed the bug.
+
+FICHE = "Actions\nT\n- Structure organisatrice\n- Centre - Nord\n"
+
+
+def read_bytes(data: bytes) -> tuple[list[Fiche], list[Problem]]:
+    return split(list(read_export_bytes(data, "fuzz.txt")))
+
+
+def test_bytes_are_read_as_a_file_of_these_bytes_is(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_bytes(Path(SAMPLE).read_bytes())
+    assert list(read_export_bytes(path.read_bytes(), str(path))) == list(read_export(path))
+
+
+@pytest.mark.parametrize("structure", ["- --", "--", "- - -", "-\t-"])
+def test_structure_of_dashes_only_is_rejected_not_a_crash(structure: str) -> None:
+    # Was: RuntimeError "generator raised StopIteration" (the structure's line was looked up with another
+    # notion of "empty" than its value).
+    fiches, problems = read_bytes(f"Actions\nT\n- Structure organisatrice\n{structure}\n".encode())
+    assert fiches == []
+    rejected = [p for p in problems if p.rejected]
+    assert len(rejected) == 1 and rejected[0].line == 4
+    assert has_words(rejected[0], "no département")
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["\xa0- ", "\x0c- ", "\u3000", "\u2009- ", "\t -"],
+    ids=["no-break space", "form feed", "ideographic space", "thin space", "tab"],
+)
+def test_labels_after_odd_leading_spacing_are_labels(before: str) -> None:
+    # Was: the cheap test on a line's first letters only skipped spaces, tabs and dashes, so a label after
+    # a no-break space or a form feed was text (here: no structure, the fiche rejected).
+    text = f"Actions\nT\n{before}Structure organisatrice\n- Centre - Nord\n{before}Public\n- familles\n"
+    fiches, problems = read_bytes(text.encode())
+    assert [(f.structure, f.public) for f in fiches] == [("Centre", ["familles"])]
+    assert not [p for p in problems if p.rejected]
+
+
+def test_labels_with_decomposed_accents_are_labels() -> None:
+    # Was: "Re\u0301sume\u0301" (NFD, as macOS writes) failed the first-letters test: its text went into
+    # the structure field.
+    text = unicodedata.normalize("NFD", FICHE + "- Résumé\nUn texte.\n- PRÉCISION ( SI AUTRE )\nrien\n")
+    fiches, _ = read_bytes(text.encode())
+    assert [(f.structure, f.resume, f.precision_initiative) for f in fiches] == [
+        ("Centre", "Un texte.", "rien")
+    ]
+
+
+def test_a_bulleted_label_is_never_the_title() -> None:
+    # Was: with no title, "- Public" became the title and the fiche was kept, its public lost.
+    fiches, problems = read_bytes(b"Actions\n- Public\n- familles\n- Structure organisatrice\n- C - Nord\n")
+    assert fiches == []
+    assert [p.message for p in problems if p.rejected] == ["missing title: a label follows the Actions line"]
+
+
+def test_a_bare_label_word_can_still_be_a_title() -> None:
+    fiches, _ = read_bytes(b"Actions\nPublic\n- Structure organisatrice\n- C - Nord\n- Public\n- familles\n")
+    assert [(f.titre, f.public) for f in fiches] == [("Public", ["familles"])]
+
+
+TEXT_FICHE = "Actions\nA\n- Structure organisatrice\n- C - Nord\n- Résumé\ntexte\n"
+
+
+@pytest.mark.parametrize(
+    ("cut", "next_line"),
+    [
+        ("Actions\nB\n", "Actions"),  # cut after its title, the next fiche follows
+        ("Actions\n", "Actions"),  # cut after its Actions line
+        ("Actions\nB\n", PAGE_HEADER),  # cut by the end of the page
+    ],
+    ids=["after-title", "after-marker", "before-page-header"],
+)
+def test_a_fiche_cut_short_does_not_go_into_the_text_of_the_one_before(cut: str, next_line: str) -> None:
+    # Was: its Actions line and title were read as lines of the résumé before ("texte\nActions\nB"): text
+    # of one fiche in another, and a fiche neither kept nor rejected.
+    rest = "\nT\n- Structure organisatrice\n- D - Nord\n" if next_line == "Actions" else "\n"
+    fiches, problems = read_bytes((TEXT_FICHE + cut + next_line + rest).encode())
+    assert fiches[0].resume == "texte"
+    rejected = [p for p in problems if p.rejected]
+    assert len(rejected) == 1 and rejected[0].line == 7
+    assert len(fiches) + len(rejected) == (3 if next_line == "Actions" else 2)
+
+
+def test_after_a_fiche_with_only_a_title_an_actions_line_starts_a_fiche() -> None:
+    # Before its first label a fiche has no field an Actions line could belong to.
+    fiches, problems = read_bytes(b"Actions\nA\nActions\nB\nune ligne\n")
+    assert fiches == []
+    assert [(p.line, p.rejected) for p in problems if p.rejected] == [(1, True), (3, True)]
+
+
+def test_an_actions_line_inside_a_text_stays_text() -> None:
+    # The rule the fixes above keep: "Actions" followed by text is a line of the text.
+    fiches, _ = read_bytes((TEXT_FICHE + "Actions\n- atelier cuisine\n- sorties\n").encode())
+    assert [f.resume for f in fiches] == ["texte\nActions\n- atelier cuisine\n- sorties"]
+
+
+def test_a_title_with_a_bar_finds_its_row_in_the_listing_table() -> None:
+    # Was: the table's cells are trimmed ("a|b") but the title was not ("a | b"): no year, and a warning.
+    header = f"{PAGE_HEADER}\nNom | Département | Année |\na | b | Nord | 2024 |\n"
+    fiche = "Actions\na | b\n- Structure organisatrice\n- C - Nord\n"
+    fiches, problems = read_bytes((header + fiche).encode())
+    assert [(f.titre, f.annee) for f in fiches] == [("a | b", 2024)]
+    assert not [p for p in problems if has_words(p, "listing table")]
+
+
+@pytest.mark.parametrize("year", ["0123", "0000"])
+def test_a_year_has_four_digits(year: str) -> None:
+    # Was: "0123" gave the year 123, written "123"^^xsd:gYear, which is no gYear (the shapes let it by).
+    header = f"{PAGE_HEADER}\nNom | Département | Année |\nT | Nord | {year} |\n"
+    fiches, _ = read_bytes((header + FICHE).encode())
+    assert [f.annee for f in fiches] == [None]
+
+
+def test_a_bom_file_with_a_bad_byte_is_read_as_utf8() -> None:
+    # Was: read as cp1252, the BOM became "ï»¿" in front of the first Actions line: the fiche was lost as
+    # "lines outside any fiche", and every accent of the file garbled.
+    data = codecs.BOM_UTF8 + (FICHE + "- Résumé\nun \udcff là\n").encode("utf-8", errors="surrogateescape")
+    fiches, problems = read_bytes(data)
+    assert [(f.titre, f.resume) for f in fiches] == [("T", "un \ufffd là")]
+    assert [p.line for p in problems if has_words(p, "BOM", "replaced")] == [0]
+    assert not [p for p in problems if p.rejected]
