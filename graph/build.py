@@ -10,22 +10,39 @@ apart by their content digest (and reported).
 from __future__ import annotations
 
 import json
+import logging
+import multiprocessing
 import os
+import resource
 import shutil
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from .aliases import similar_names
 from .description import keep_publication, read_publication, write_description
 from .downloads import BY_NAME, CHECKSUMS
-from .dump import SortedNTriples, atomic_write, write_checksums, write_gzip, write_jsonld, write_turtle
+from .dump import (
+    BlockSink,
+    GzipSink,
+    SortedNTriples,
+    atomic_write,
+    ntriples_line,
+    write_checksums,
+    write_jsonld,
+    write_turtle,
+)
 from .export import Problem
 from .iris import DEFAULT_BASE_IRI
-from .rdf import Mapper, action_path, content_digest, structure_path
+from .rdf import Mapper, Spellings, action_path, content_digest, structure_path
 from .record import Fiche, Source
 from .tables import write_tables
 from .vocabulary import SCHEMES, Vocabulary
@@ -37,6 +54,32 @@ JSONLD = "graph.jsonld"
 NTRIPLES_GZ = "graph.nt.gz"
 STORE = "store"
 METADATA = "build.json"
+
+log = logging.getLogger(__name__)
+
+#: From how many fiches the mapping runs in worker processes (below, process start-up costs more).
+PARALLEL_FICHES = 2000
+#: From how many triples the Turtle and JSON-LD dumps are written by worker processes.
+PARALLEL_TRIPLES = 150_000
+#: Fiches per task sent to a mapping worker.
+CHUNK = 100
+
+
+@contextmanager
+def phase(name: str) -> Iterator[None]:
+    """Log how long a step of the build took (wall and CPU of this process) and the peak memory so far;
+    ``benchmarks/profile_build.py`` reads these records."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    log.info(
+        "%s: %.1f s (CPU %.1f s), peak RSS %d MB",
+        name,
+        time.perf_counter() - wall,
+        time.process_time() - cpu,
+        peak,
+        extra={"phase": name, "seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu},
+    )
 
 
 @dataclass
@@ -73,6 +116,8 @@ class _Pass1:
 
     count: int = 0
     identities: dict[str, set[str]] = field(default_factory=dict)
+    #: Each fiche, in order: its action path, content digest and source (so pass 2 needs not re-derive them).
+    fiches: list[tuple[str, str, Source]] = field(default_factory=list)
     #: structure path -> (a name it is written with, where it was first read)
     structures: dict[str, tuple[str, Source]] = field(default_factory=dict)
 
@@ -83,7 +128,9 @@ def _write_records(fiches: Iterable[Fiche], path: Path, mapper: Mapper) -> _Pass
     with atomic_write(path) as out:
         for fiche in fiches:
             out.write(json.dumps(fiche.to_json(), ensure_ascii=False) + "\n")
-            seen.identities.setdefault(action_path(fiche), set()).add(content_digest(fiche))
+            path, digest = action_path(fiche), content_digest(fiche)
+            seen.identities.setdefault(path, set()).add(digest)
+            seen.fiches.append((path, digest, fiche.source))
             seen.structures.setdefault(structure_path(fiche), (fiche.structure or "", fiche.source))
             mapper.spellings.note(fiche, mapper.vocabulary)
             seen.count += 1
@@ -148,12 +195,21 @@ def build_dataset(
     report: Callable[[Problem], None] = lambda problem: None,
     publication: Path | None = None,
     built: str | None = None,
+    workers: int | None = None,
+    on_graph: Callable[[Path, Path, str, int], None] | None = None,
 ) -> BuildResult:
     """Write the dataset folder ``out`` from ``fiches``; merges and identity clashes go to ``report``.
 
     ``publication`` is the publisher's TOML file for the dataset's description (``catalogue.ttl``); it is
     read first, so that a mistake in it stops the build before any file is written. ``built`` is the day
     the build says it was made (default: today, or ``SOURCE_DATE_EPOCH``): a rebuild keeps its date.
+
+    ``workers`` is how many processes map fiches and write the Turtle and JSON-LD dumps: by default one
+    per core for large builds (see ``PARALLEL_FICHES``, ``PARALLEL_TRIPLES``), none for small ones; 0 or 1
+    keeps everything in this process. The files are the same, byte for byte, whatever the number.
+    ``on_graph(ntriples, store, base_iri, triples)`` is called as soon as the N-Triples dump and the store
+    are complete, before the other dumps are written: the command line starts the validation there, so
+    that it runs beside them.
     """
     vocabulary = Vocabulary(normalise_base_iri(base_iri))
     described = read_publication(publication, vocabulary.base_iri)
@@ -161,73 +217,294 @@ def build_dataset(
     mapper = Mapper(vocabulary)
     names = sorted({Path(f).name for f in files})
     result = BuildResult(vocabulary.base_iri, names, built=built or build_date())
+    cores = os.cpu_count() or 1
 
-    first = _write_records(fiches, out / RECORDS, mapper)
-    result.kept, identities = first.count, first.identities
+    with phase("records (parse, fiches.jsonl)"):
+        first = _write_records(fiches, out / RECORDS, mapper)
+    result.kept = first.count
     _report_similar_structures(first.structures, report)
     triples = SortedNTriples()
     triples.add(vocabulary.triples())
-    first_seen: dict[str, tuple[str, Source]] = {}
-    for fiche in read_records(out / RECORDS):
-        path = action_path(fiche)
-        digest = content_digest(fiche)
-        if len(identities[path]) > 1:
-            report(
-                Problem(
-                    fiche.source.file,
-                    fiche.source.line,
-                    f"another fiche has the same structure, title and year but other content: "
-                    f"IRI suffixed with its content digest ({digest[:6]}); it changes if the text changes",
-                )
-            )
-            path = f"{path}-{digest[:6]}"
-        if digest in first_seen:
-            kept_path, kept = first_seen[digest]
-            report(
-                Problem(
-                    fiche.source.file,
-                    fiche.source.line,
-                    f"exact duplicate of the fiche at {kept.file}:{kept.line}: merged",
-                )
-            )
-            result.merged += 1
-            triples.add(mapper.extract(fiche, ox.NamedNode(f"{vocabulary.base_iri}fiche/{kept_path}")))
-            continue
-        first_seen[digest] = (path, fiche.source)
-        result.actions += 1
-        triples.add(mapper.triples(fiche, path))
-        for doubt in mapper.doubts:
-            report(doubt)
-        mapper.doubts.clear()
-
+    processes = workers if workers is not None else (cores if first.count >= PARALLEL_FICHES else 0)
+    with phase("mapping (triples, texts read)"):
+        _map_records(out / RECORDS, first, mapper, triples, result, report, processes)
     _report_unreviewed(mapper, report)
-    result.triples = triples.write(out / NTRIPLES)
-    write_turtle(out / NTRIPLES, out / TURTLE)
-    write_jsonld(out / NTRIPLES, out / JSONLD)
-    write_gzip(out / NTRIPLES, out / NTRIPLES_GZ)
-    load_store(out / NTRIPLES, out / STORE)
-    store = ox.Store.read_only(str(out / STORE))
-    write_tables(store, out, vocabulary.base_iri)
-    del store
-    write_checksums(out, [name for name in BY_NAME if name != CHECKSUMS and (out / name).is_file()])
-    store = ox.Store.read_only(str(out / STORE))
-    write_description(out, store, described, result.built)
-    keep_publication(out, publication)
-    del store
+    del first
+
+    store_sink = StoreSink(out / STORE)
+    with phase("graph.nt, graph.nt.gz, store"):
+        result.triples = triples.write(out / NTRIPLES, sinks=[GzipSink(out / NTRIPLES_GZ), store_sink])
+        if store_sink.reload:
+            load_store(out / NTRIPLES, out / STORE)
+    if on_graph is not None:
+        on_graph(out / NTRIPLES, out / STORE, vocabulary.base_iri, result.triples)
+
+    processes = workers if workers is not None else (cores if result.triples >= PARALLEL_TRIPLES else 0)
+    with phase("graph.ttl, graph.jsonld, tables"):
+        if processes > 1:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(2, mp_context=context) as pool:
+                dumps: list[Future] = [
+                    pool.submit(_timed, "graph.jsonld", write_jsonld, out / NTRIPLES, out / JSONLD),
+                    pool.submit(_timed, "graph.ttl", write_turtle, out / NTRIPLES, out / TURTLE),
+                ]
+                _write_tables(out, vocabulary.base_iri)
+                for done in dumps:
+                    _log_timed(done.result())
+        else:
+            write_turtle(out / NTRIPLES, out / TURTLE)
+            write_jsonld(out / NTRIPLES, out / JSONLD)
+            _write_tables(out, vocabulary.base_iri)
+    with phase("checksums, description"):
+        write_checksums(out, [name for name in BY_NAME if name != CHECKSUMS and (out / name).is_file()])
+        store = ox.Store.read_only(str(out / STORE))
+        write_description(out, store, described, result.built)
+        keep_publication(out, publication)
+        del store
     with atomic_write(out / METADATA) as handle:
         json.dump(asdict(result), handle, ensure_ascii=False, indent=2, sort_keys=True)
         handle.write("\n")
     return result
 
 
-def load_store(ntriples: Path, store_dir: Path) -> None:
-    """Bulk-load the dump into a fresh on-disk Oxigraph store, swapped in once complete."""
+def _write_tables(out: Path, base_iri: str) -> None:
+    store = ox.Store.read_only(str(out / STORE))
+    write_tables(store, out, base_iri)
+    del store
+
+
+def _timed(name: str, work: Callable[..., None], *args: Path) -> tuple[str, float, float]:
+    """Run ``work(*args)`` (in a worker process); its name, wall and CPU seconds."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    work(*args)
+    return name, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _log_timed(timed: tuple[str, float, float]) -> None:
+    name, wall, cpu = timed
+    log.info(
+        "  %s (worker process): %.1f s (CPU %.1f s)",
+        name,
+        wall,
+        cpu,
+        extra={"phase": f"  {name} (worker)", "seconds": wall, "cpu": cpu},
+    )
+
+
+#: A fiche to map: its record's JSON line and its action path; None for a merged duplicate.
+_Task = tuple[str, str]
+#: What mapping a fiche gives: its N-Triples lines, the doubts to report, the concepts it minted.
+_Mapped = tuple[str, list[Problem], dict[str, tuple[str, str, Source]]]
+
+
+def _map_records(
+    records: Path,
+    first: _Pass1,
+    mapper: Mapper,
+    triples: SortedNTriples,
+    result: BuildResult,
+    report: Callable[[Problem], None],
+    processes: int,
+) -> None:
+    """Pass 2: every fiche's triples into ``triples``, in ``processes`` worker processes (none: here).
+
+    What only the whole corpus tells (identity clashes, exact duplicates) is decided here, in the order of
+    the records; workers only map. Results come back in that order, so the reports and the first source
+    of each concept no scheme holds are those of a mapping in one process.
+    """
+    identities = first.identities
+    first_seen: dict[str, tuple[str, Source]] = {}
+    unreviewed: dict[str, tuple[str, str, Source]] = {}
+
+    def replay(notes: list[Problem], mapped: _Mapped | None) -> None:
+        for note in notes:
+            report(note)
+        if mapped is not None:
+            text, doubts, minted = mapped
+            triples.add_lines(text)
+            for doubt in doubts:
+                report(doubt)
+            for iri, first_read in minted.items():
+                unreviewed.setdefault(iri, first_read)
+
+    def decided() -> Iterator[tuple[list[Problem], _Task | None]]:
+        with records.open(encoding="utf-8") as handle:
+            lines = (line for line in handle if line.strip())
+            for line, (path, digest, source) in zip(lines, first.fiches, strict=True):
+                notes: list[Problem] = []
+                if len(identities[path]) > 1:
+                    notes.append(
+                        Problem(
+                            source.file,
+                            source.line,
+                            "another fiche has the same structure, title and year but other content: "
+                            f"IRI suffixed with its content digest ({digest[:6]}); it changes if the text "
+                            "changes",
+                        )
+                    )
+                    path = f"{path}-{digest[:6]}"
+                if digest in first_seen:
+                    kept_path, kept = first_seen[digest]
+                    notes.append(
+                        Problem(
+                            source.file,
+                            source.line,
+                            f"exact duplicate of the fiche at {kept.file}:{kept.line}: merged",
+                        )
+                    )
+                    result.merged += 1
+                    node = ox.NamedNode(f"{mapper.base}fiche/{kept_path}")
+                    triples.add(mapper.extract(Fiche.from_json(json.loads(line)), node))
+                    yield notes, None
+                    continue
+                first_seen[digest] = (path, source)
+                result.actions += 1
+                yield notes, (line, path)
+
+    if processes <= 1:
+        for notes, task in decided():
+            replay(notes, _map_one(mapper, *task) if task is not None else None)
+    else:
+        _preload_readers()  # forked workers inherit the gazetteers instead of each reading them again
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        initargs = (mapper.vocabulary.base_iri, mapper.spellings.counts)
+        with context.Pool(processes, initializer=_start_worker, initargs=initargs) as pool:
+            pending: deque[tuple[list[tuple[list[Problem], bool]], Any]] = deque()
+            for chunk in _chunks(decided(), CHUNK):
+                tasks = [task for _, task in chunk if task is not None]
+                pending.append(
+                    (
+                        [(notes, task is not None) for notes, task in chunk],
+                        pool.apply_async(_map_chunk, (tasks,)),
+                    )
+                )
+                while len(pending) > 2 * processes + 2:  # bounded: a few chunks in flight per worker
+                    _replay_chunk(pending.popleft(), replay)
+            while pending:
+                _replay_chunk(pending.popleft(), replay)
+    mapper.unreviewed = unreviewed
+
+
+def _replay_chunk(
+    chunk: tuple[list[tuple[list[Problem], bool]], Any],
+    replay: Callable[[list[Problem], _Mapped | None], None],
+) -> None:
+    items, answer = chunk
+    mapped = iter(answer.get())
+    for notes, was_mapped in items:
+        replay(notes, next(mapped) if was_mapped else None)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _map_one(mapper: Mapper, line: str, path: str) -> _Mapped:
+    """One fiche's triples as N-Triples lines, with the doubts and new concepts its mapping noted."""
+    fiche = Fiche.from_json(json.loads(line))
+    text = "".join(map(ntriples_line, mapper.triples(fiche, path)))
+    doubts, mapper.doubts = mapper.doubts, []
+    minted, mapper.unreviewed = mapper.unreviewed, {}
+    return text, doubts, minted
+
+
+_WORKER: Mapper | None = None
+
+
+def _start_worker(base_iri: str, spellings: dict) -> None:
+    global _WORKER
+    _WORKER = Mapper(Vocabulary(base_iri), Spellings(spellings))
+
+
+def _map_chunk(tasks: list[_Task]) -> list[_Mapped]:
+    assert _WORKER is not None
+    return [_map_one(_WORKER, line, path) for line, path in tasks]
+
+
+def _preload_readers() -> None:
+    from .enrich import _gazetteer
+    from .places import Gazetteer
+
+    Gazetteer.load()
+    _gazetteer()
+
+
+class StoreSink(BlockSink):
+    """The query store, loaded block by block while the N-Triples dump is written.
+
+    Each block is bulk-loaded on its own (Oxigraph's loader releases Python's lock and works on several
+    threads): memory stays at a block's worth, where loading the whole file at once holds most of it.
+    The store is built beside its place and swapped in once complete. Blocks cut blank nodes' scopes:
+    a dump holding one (never the build's own) sets ``reload``, and the caller loads the whole file.
+    """
+
+    def __init__(self, store_dir: Path) -> None:
+        super().__init__()
+        self.store_dir = store_dir
+        self.fresh = store_dir.with_name(store_dir.name + ".new")
+        self.reload = False
+        self._store: ox.Store | None = None
+
+    def open(self) -> None:
+        shutil.rmtree(self.fresh, ignore_errors=True)
+        self._store = ox.Store(str(self.fresh))
+
+    def consume(self, block: bytes) -> None:
+        assert self._store is not None
+        if b"_:" in block:
+            self.reload = True
+        if not self.reload:
+            self._store.bulk_load(block, format=ox.RdfFormat.N_TRIPLES)
+
+    def close(self) -> None:
+        assert self._store is not None
+        self._store.flush()
+        self._store = None
+        _swap_in(self.fresh, self.store_dir)
+
+    def abort(self) -> None:
+        self._store = None
+        shutil.rmtree(self.fresh, ignore_errors=True)
+
+
+def load_store(ntriples: Path, store_dir: Path, block: int = 8 << 20) -> None:
+    """Load the dump into a fresh on-disk Oxigraph store, swapped in once complete.
+
+    The file is bulk-loaded in blocks of whole lines (memory stays at a block's worth, see
+    :class:`StoreSink`), unless it holds a blank node, whose scope is the whole file.
+    """
     fresh = store_dir.with_name(store_dir.name + ".new")
     shutil.rmtree(fresh, ignore_errors=True)
     store = ox.Store(str(fresh))
-    store.bulk_load(path=ntriples, format=ox.RdfFormat.N_TRIPLES)
+    with ntriples.open("rb") as handle:
+        blank = any(b"_:" in chunk for chunk in iter(lambda: handle.read(block), b""))
+        if blank:
+            store.bulk_load(path=ntriples, format=ox.RdfFormat.N_TRIPLES)
+        else:
+            handle.seek(0)
+            rest = b""
+            while chunk := handle.read(block):
+                chunk = rest + chunk
+                cut = chunk.rfind(b"\n") + 1
+                rest = chunk[cut:]
+                if cut:
+                    store.bulk_load(chunk[:cut], format=ox.RdfFormat.N_TRIPLES)
+            if rest:
+                store.bulk_load(rest, format=ox.RdfFormat.N_TRIPLES)
     store.flush()
     del store
+    _swap_in(fresh, store_dir)
+
+
+def _swap_in(fresh: Path, store_dir: Path) -> None:
     old = store_dir.with_name(store_dir.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if store_dir.exists():

@@ -15,8 +15,11 @@ import hashlib
 import heapq
 import json
 import os
+import queue
+import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from itertools import groupby
@@ -66,6 +69,9 @@ def ntriples_line(triple: ox.Triple) -> str:
     return f"{triple} .\n"
 
 
+_LINES = re.compile(r"[^\n]*\n")
+
+
 class SortedNTriples:
     """Collects N-Triples lines and writes them sorted and unique, with bounded memory."""
 
@@ -80,6 +86,16 @@ class SortedNTriples:
         if len(self.buffer) >= self.run_lines:
             self._spill()
 
+    def add_lines(self, text: str) -> None:
+        """Add N-Triples lines given as one text (each line ending with a line feed).
+
+        Only the line feed ends a line: Oxigraph writes U+2028, U+2029 or U+0085 unescaped inside a
+        literal, where ``str.splitlines`` would cut the triple.
+        """
+        self.buffer.extend(_LINES.findall(text))
+        if len(self.buffer) >= self.run_lines:
+            self._spill()
+
     def _spill(self) -> None:
         run = Path(self.spill_dir.name) / f"run-{len(self.runs):05d}.nt"
         with run.open("w", encoding="utf-8", newline="\n") as handle:
@@ -87,22 +103,129 @@ class SortedNTriples:
         self.runs.append(run)
         self.buffer = []
 
-    def write(self, path: Path) -> int:
-        """Write the sorted unique lines to ``path``; returns the number of triples."""
+    def write(self, path: Path, sinks: Iterable[BlockSink] = (), block_size: int = 8 << 20) -> int:
+        """Write the sorted unique lines to ``path``; returns the number of triples.
+
+        The file's bytes go to each of ``sinks`` too, in blocks of about ``block_size`` bytes that end
+        at a line's end, as they are written: a sink (the gzip copy, the store) works in its own thread
+        while the merge goes on, instead of reading the file again afterwards.
+        """
         count = 0
-        with ExitStack() as stack, atomic_write(path) as out:
+        sinks = list(sinks)
+        with ExitStack() as stack:
+            out = stack.enter_context(atomic_write(path, "wb"))
+            for sink in sinks:
+                stack.enter_context(sink)
             streams: list[Iterable[str]] = [
                 stack.enter_context(run.open(encoding="utf-8", newline="\n")) for run in self.runs
             ]
             streams.append(sorted(set(self.buffer)))
+            self.buffer = []
+            pending: list[str] = []
+            size = 0
             previous = None
             for line in heapq.merge(*streams):
                 if line != previous:
-                    out.write(line)
-                    count += 1
+                    pending.append(line)
+                    size += len(line)
                     previous = line
+                    if size >= block_size:
+                        count += len(pending)
+                        _emit("".join(pending).encode(), out, sinks)
+                        pending, size = [], 0
+            count += len(pending)
+            _emit("".join(pending).encode(), out, sinks)
         self.spill_dir.cleanup()
         return count
+
+
+def _emit(block: bytes, out: IO[bytes], sinks: list[BlockSink]) -> None:
+    if block:
+        out.write(block)
+        for sink in sinks:
+            sink.put(block)
+
+
+class BlockSink:
+    """Consumes blocks of a file being written, in a thread of its own (a context manager).
+
+    ``put`` hands a block over (waiting while a few are queued, so memory stays bounded); leaving the
+    context waits for the thread to finish and raises what it raised. The work is meant to run outside
+    Python's lock (zlib, hashlib and Oxigraph's loader release it), so that it runs on another core.
+    """
+
+    def __init__(self, queued: int = 4) -> None:
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=queued)
+        self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> BlockSink:
+        self.open()
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            self.abort()
+            if error is None:
+                raise self._error
+        elif error is None:
+            self.close()
+        else:
+            self.abort()
+
+    def put(self, block: bytes) -> None:
+        if self._error is None:
+            self._queue.put(block)
+
+    def _run(self) -> None:
+        while (block := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.consume(block)
+                except BaseException as error:  # reported by __exit__, in the writer's thread
+                    self._error = error
+
+    def open(self) -> None:
+        """Prepare, in the writer's thread, before the first block."""
+
+    def consume(self, block: bytes) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish once every block is consumed (the writer's thread)."""
+
+    def abort(self) -> None:
+        """Clean up after a failure."""
+
+
+class GzipSink(BlockSink):
+    """The gzip copy of the blocks (see :func:`write_gzip`): the same bytes as gzipping the file."""
+
+    def __init__(self, target: Path) -> None:
+        super().__init__()
+        self.target = target
+        self._stack = ExitStack()
+
+    def open(self) -> None:
+        out = self._stack.enter_context(atomic_write(self.target, "wb"))
+        self._packed = self._stack.enter_context(_deterministic_gzip(out))
+
+    def consume(self, block: bytes) -> None:
+        self._packed.write(block)
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def abort(self) -> None:
+        self._stack.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
+def _deterministic_gzip(out: IO[bytes]) -> gzip.GzipFile:
+    """A gzip stream whose header holds no time and no file name: the bytes depend on the content only."""
+    return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=0)
 
 
 def write_gzip(source: Path, target: Path) -> None:
@@ -112,11 +235,7 @@ def write_gzip(source: Path, target: Path) -> None:
     for it) depends on the content only, not on the day of the build or the file's name; the copy is
     streamed, so memory stays flat whatever the size of the dump.
     """
-    with (
-        source.open("rb") as raw,
-        atomic_write(target, "wb") as out,
-        gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=0) as packed,
-    ):
+    with source.open("rb") as raw, atomic_write(target, "wb") as out, _deterministic_gzip(out) as packed:
         shutil.copyfileobj(raw, packed, length=1 << 20)
 
 
@@ -161,22 +280,219 @@ def load_context() -> dict:
 def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, batch: int = 2000) -> None:
     """JSON-LD compacted with the project's context, one node object per subject, streamed.
 
-    Oxigraph writes the subjects' triples as expanded JSON-LD; pyld compacts them with the local
-    context (no remote context is ever fetched), a batch of subjects at a time so that memory stays flat
-    and the context is processed once per batch.
+    Oxigraph writes the subjects' triples as expanded JSON-LD, ``batch`` subjects at a time; pyld compacts
+    them with the local context (no remote context is ever fetched) through :class:`NodeCompactor`, which
+    asks pyld once per shape of property and fills the answer in for every node. Memory stays flat; the
+    bytes are those ``jsonld.compact`` gives.
     """
     context = context if context is not None else load_context()
+    compactor = NodeCompactor(context)
     with atomic_write(path) as out:
         out.write('{\n"@context": ')
         json.dump(context["@context"], out, ensure_ascii=False, sort_keys=True, indent=1)
         out.write(',\n"@graph": [')
         separator = "\n"
         for nodes in _batches(groupby(read_ntriples(ntriples), key=lambda triple: triple.subject), batch):
-            for node in compact_nodes([t for triples in nodes for t in triples], context):
+            expanded = json.loads(
+                ox.serialize([t for triples in nodes for t in triples], format=ox.RdfFormat.JSON_LD)
+            )
+            for node in compactor.nodes_json([_types_as_keyword(node) for node in expanded]):
                 out.write(separator)
-                json.dump(node, out, ensure_ascii=False, sort_keys=True)
+                out.write(node)
                 separator = ",\n"
         out.write("\n]\n}\n")
+
+
+#: Marks a slot of a shape: a character of Unicode's private use area, the slot's number, another one.
+_SLOT_OPEN, _SLOT_CLOSE = "\ue000", "\ue001"
+#: The namespace an IRI slot stands in when no IRI of the context begins the IRI.
+_NO_NAMESPACE = "urn:x-maillage-slot:"
+_SLOT = re.compile(f"(?:{re.escape(_NO_NAMESPACE)})?{_SLOT_OPEN}([0-9]+){_SLOT_CLOSE}")
+#: Context features under which a property's compaction may depend on more than its own values.
+_ENTANGLING = (
+    '"@context"',
+    '"@vocab"',
+    '"@base"',
+    '"@nest"',
+    '"@reverse"',
+    '"@index"',
+    '"@graph"',
+    '"@propagate"',
+    '"@prefix"',
+)
+#: The URI delimiters an IRI must end with to serve as a prefix (JSON-LD 1.1, "gen-delims").
+_DELIMITERS = ":/?#[]@"
+
+_Template = list[str | int]  # JSON text and slot numbers, alternately
+
+
+class NodeCompactor:
+    """Compacts expanded JSON-LD node objects with a context, asking pyld once per *shape*.
+
+    With a context that has no scoped contexts, ``@vocab``, ``@base``, ``@nest``, ``@reverse`` or index
+    containers, pyld compacts each property of a node on its own: the term (or compact IRI) it writes and
+    the form of each value depend on the property, the kind of each value (IRI, language, datatype), how
+    many values there are, and, for an IRI, which of the context's IRIs begins it; the rest of an IRI and
+    the text of a literal are copied through. So a node is compacted part by part, ``@id`` and ``@type``
+    together, then each property: the first time a part of some shape is met, pyld compacts a stand-in
+    whose texts are numbered slots (private-use characters), and every part of that shape is that JSON with
+    the slots filled in. An IRI a term of the context names is part of the shape itself (compaction may
+    write it as the term). A node pyld might treat otherwise (a blank node, a text holding a slot character,
+    a literal that is not a string) is compacted by pyld whole. The JSON is that of ``json.dumps(node,
+    ensure_ascii=False, sort_keys=True)`` of pyld's node, byte for byte.
+    """
+
+    def __init__(self, context: dict, memo_size: int = 100_000) -> None:
+        self.context = context
+        self.memo_size = memo_size
+        self._templates: dict[tuple, list[tuple[str, _Template]]] = {}
+        terms = context["@context"]
+        iris = {value for value in terms.values() if isinstance(value, str)}
+        iris |= {value["@id"] for value in terms.values() if isinstance(value, dict) and "@id" in value}
+        #: The context's IRIs that end with a URI delimiter, longest first: the only ones pyld compacts an
+        #: IRI with (as "prefix:rest"), ``@prefix`` aside (refused in ``_ENTANGLING``).
+        self._namespaces = sorted(
+            {iri for iri in iris if "://" in iri and iri[-1] in _DELIMITERS}, key=len, reverse=True
+        )
+        self._by_stem: dict[str, str | None] = {}
+        #: IRIs a term names: compaction may write them as the term.
+        self._term_iris = frozenset(filter(None, (self._expand(iri, terms) for iri in iris)))
+        text = json.dumps({k: v for k, v in terms.items() if not k.startswith("@") or k == "@vocab"})
+        self._memo = not any(feature in text for feature in _ENTANGLING) and "@base" not in terms
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def _expand(value: str, terms: dict) -> str | None:
+        prefix, _, rest = value.partition(":")
+        if rest.startswith("//"):
+            return value
+        namespace = terms.get(prefix)
+        return namespace + rest if isinstance(namespace, str) and "://" in namespace else None
+
+    def nodes_json(self, nodes: list[dict]) -> list[str]:
+        """Each node compacted, as ``json.dumps(node, ensure_ascii=False, sort_keys=True)`` writes it."""
+        shaped = [self._parts(node) if self._memo else None for node in nodes]
+        missing: dict[tuple, dict] = {}
+        for parts in shaped:
+            for shape, stand_in, _ in parts or ():
+                if shape not in self._templates and shape not in missing:
+                    missing[shape] = stand_in
+        if missing:
+            self.misses += len(missing)
+            if len(self._templates) + len(missing) > self.memo_size:
+                self._templates.clear()
+            for shape, compacted in zip(missing, self._compact(list(missing.values())), strict=True):
+                self._templates[shape] = [
+                    (key, self._template(value)) for key, value in sorted(compacted.items())
+                ]
+        out: list[str] = []
+        for node, parts in zip(nodes, shaped, strict=True):
+            if parts is None:
+                out.append(self._dumps(self._compact([node])[0]))
+                continue
+            entries: list[tuple[str, str]] = []
+            for shape, _, texts in parts:
+                for key, template in self._templates[shape]:
+                    entries.append(
+                        (key, "".join(part if isinstance(part, str) else texts[part] for part in template))
+                    )
+            self.hits += len(parts)
+            entries.sort(key=lambda entry: entry[0])
+            if len({key for key, _ in entries}) != len(entries):  # two parts wrote one key: pyld decides
+                out.append(self._dumps(self._compact([node])[0]))
+                continue
+            out.append("{" + ", ".join(f"{_quote(key)}: {value}" for key, value in entries) + "}")
+        return out
+
+    def _template(self, value: object) -> _Template:
+        parts = _SLOT.split(self._dumps(value))
+        return [part if index % 2 == 0 else int(part) for index, part in enumerate(parts)]
+
+    def _parts(self, node: dict) -> list[tuple[tuple, dict, list[str]]] | None:
+        """The node's parts: (shape, stand-in node, the texts of its slots, JSON-escaped) for its ``@id``
+        and ``@type``, then for each property; None when pyld should compact the node whole."""
+        parts: list[tuple[tuple, dict, list[str]]] = []
+        texts: list[str] = []
+        shape: list = []
+
+        def iri(value: str) -> str | None:
+            if value in self._term_iris:
+                shape.append(value)
+                return value
+            if value.startswith("_:") or _SLOT_OPEN in value or _SLOT_CLOSE in value:
+                return None
+            stem = value[: max(map(value.rfind, _DELIMITERS)) + 1]
+            namespace = self._by_stem.get(stem, "")
+            if namespace == "":  # the longest namespace that begins the IRI ends with a delimiter of it
+                if len(self._by_stem) >= self.memo_size:
+                    self._by_stem.clear()
+                namespace = self._by_stem[stem] = next(
+                    (ns for ns in self._namespaces if stem.startswith(ns)), None
+                )
+            texts.append(_escape(value if namespace is None else value[len(namespace) :]))
+            shape.append(namespace)
+            return f"{namespace or _NO_NAMESPACE}{_SLOT_OPEN}{len(texts) - 1}{_SLOT_CLOSE}"
+
+        head: dict = {}
+        shape.append("@head")
+        if "@id" in node:
+            slot = iri(node["@id"])
+            if slot is None:
+                return None
+            head["@id"] = slot
+        if "@type" in node:
+            head["@type"] = node["@type"]
+            shape.append(("@type", *node["@type"]))
+            parts.append((tuple(shape), head, texts))
+            head, texts, shape = {}, [], []
+        # Without a type, the head goes with the first property: pyld drops a node that is only an @id.
+        for key, values in node.items():
+            if key in ("@id", "@type"):
+                continue
+            shape.append(key)
+            slots = []
+            for value in values:
+                if "@id" in value and len(value) == 1:
+                    slot = iri(value["@id"])
+                    if slot is None:
+                        return None
+                    slots.append({"@id": slot})
+                elif (
+                    isinstance(value.get("@value"), str)
+                    and _SLOT_OPEN not in value["@value"]
+                    and _SLOT_CLOSE not in value["@value"]
+                    and set(value) <= {"@value", "@language", "@type"}
+                ):
+                    shape.append((value.get("@language"), value.get("@type")))
+                    texts.append(_escape(value["@value"]))
+                    slots.append({**value, "@value": f"{_SLOT_OPEN}{len(texts) - 1}{_SLOT_CLOSE}"})
+                else:
+                    return None
+            parts.append((tuple(shape), {**head, key: slots}, texts))
+            head, texts, shape = {}, [], []
+        return parts if not head else None
+
+    def _compact(self, nodes: list[dict]) -> list[dict]:
+        compacted = jsonld.compact(nodes, self.context, {"documentLoader": _no_remote_documents})
+        compacted.pop("@context", None)
+        return compacted.get("@graph", [compacted])
+
+    @staticmethod
+    def _dumps(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _escape(text: str) -> str:
+    """A text as it stands inside a JSON string (``json.dumps`` without its quotes)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1] if _JSON_ESCAPED.search(text) else text
+
+
+#: The characters ``json.dumps(..., ensure_ascii=False)`` escapes (``json.encoder.ESCAPE``).
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
+
+
+def _quote(key: str) -> str:
+    return json.dumps(key, ensure_ascii=False)
 
 
 def compact_nodes(triples: list[ox.Triple], context: dict) -> list[dict]:

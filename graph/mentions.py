@@ -132,9 +132,23 @@ _PLAIN = _FoldTable(lower=False)
 _FOLDED = _FoldTable(lower=True)
 
 
+def _translate(text: str, table: _FoldTable) -> str:
+    """``text.translate(table)``, replacing each distinct character that changes instead: a text has a
+    few of them and ``str.replace`` runs at C speed, where ``translate`` looks every character up."""
+    out = text
+    for char in set(text):
+        if char > "\x7f" or char == "`":
+            target = table[ord(char)]
+            if target != char:
+                if table[ord(target)] != target:  # replacements that chain: one pass of translate
+                    return text.translate(table)
+                out = out.replace(char, target)
+    return out
+
+
 def plain(text: str) -> str:
     """Accents and typographic apostrophes away, case kept: where capitals are read."""
-    return text.translate(_PLAIN)
+    return _translate(text, _PLAIN)
 
 
 def _straight_apostrophes(text: str) -> str:
@@ -144,6 +158,16 @@ def _straight_apostrophes(text: str) -> str:
 
 def folded(text: str) -> str:
     """Accents, apostrophes and case away: where aliases are matched."""
+    return _folded_from_plain(text, plain(text))
+
+
+def _folded_from_plain(text: str, plain_text: str) -> str:
+    """``folded(text)`` from ``plain(text)``: the table lowers each character of the plain text unless its
+    lower case is several characters (then the text's length would change) or the Greek capital sigma,
+    which ``str.lower`` lowers by its context."""
+    lowered = plain_text.lower()
+    if len(lowered) == len(plain_text) and "\u03a3" not in plain_text:
+        return lowered
     return text.translate(_FOLDED)
 
 
@@ -544,9 +568,14 @@ _ACRONYM = re.compile(
 )
 
 
+_TWO_CAPITALS = re.compile(r"[A-Z]{2}")
+
+
 def _acronyms(text: _Text, gazetteer: Gazetteer) -> Iterable[Mention]:
     """An acronym no entry knows, after an article ("l'ADIL"), unless stop-listed or in a shouted line."""
     known = gazetteer.compiled.folded
+    if not _TWO_CAPITALS.search(text.plain):
+        return  # an acronym is two capitals or more: nothing to read (and no slow scan)
     for match in _ACRONYM.finditer(text.plain):
         acronym = match.group("acronym")
         start, end = match.span("acronym")
@@ -573,9 +602,25 @@ def _shouted(text: str, position: int) -> bool:
     """A line mostly in capitals (a title typed in caps) has no acronym worth reading."""
     line_start = text.rfind("\n", 0, position) + 1
     line_end = text.find("\n", position)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+    return _SHOUTED[text[line_start : line_end if line_end >= 0 else len(text)]]
+
+
+def _shouted_line(line: str) -> bool:
+    letters = "".join(filter(str.isalpha, line))
+    return len(letters) >= 8 and sum(map(str.isupper, letters)) > 0.6 * len(letters)
+
+
+class _LineMemo(dict[str, bool]):
+    """Whether each line met is shouted, computed once per line (cues of one paragraph share it)."""
+
+    def __missing__(self, line: str) -> bool:
+        if len(self) >= 4096:
+            self.clear()
+        value = self[line] = _shouted_line(line)
+        return value
+
+
+_SHOUTED = _LineMemo()
 
 
 def _select(candidates: Iterable[Mention]) -> list[Mention]:
@@ -605,7 +650,8 @@ def find_mentions(text: str | None, field: str, gazetteer: Gazetteer | None = No
     if not text:
         return []
     gazetteer = gazetteer or load_gazetteer()
-    source = _Text(text, plain(text), folded(text), field)
+    plain_text = plain(text)
+    source = _Text(text, plain_text, _folded_from_plain(text, plain_text), field)
     candidates = [
         *_gazetteer_names(source, gazetteer),
         *_kinds(source, gazetteer),

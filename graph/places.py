@@ -50,11 +50,13 @@ import csv
 import functools
 import gzip
 import io
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
+from typing import Any, NamedTuple, overload
 
 from .departements import DEPARTEMENTS, find_departement
 from .record import TEXT_FIELDS, Fiche
@@ -126,6 +128,7 @@ _STRUCTURE_NOUNS = tuple(
     notre evs
     """.strip().splitlines()
 )
+_STRUCTURE_NOUN_WORDS = tuple(noun.split() for noun in _STRUCTURE_NOUNS)
 # Words that may follow a structure noun: "centre social intercommunal de".
 _STRUCTURE_QUALIFIERS = _words(
     """
@@ -168,6 +171,7 @@ _ONE_COMMUNE_TERRITOIRES = frozenset({"une commune", "un quartier", "plusieurs q
 _CUE_WINDOW = 6
 
 _WORD = re.compile(r"[^\W_]+")
+_SPLIT = re.compile(r"([^\W_]+)")  # _WORD, captured: re.split gives the gaps and the words
 _SENTENCE_BREAK = re.compile(r"[.!?;:…•\n\r\t|]")
 _LIST_GAP = re.compile(r"^\s*(,|et|ou|,\s*et|,\s*ou)\s*$", re.IGNORECASE)
 _HYPHEN_GAP = re.compile(r"^[-‐‑]$")
@@ -280,8 +284,7 @@ class FichePlaces:
         return tuple(m.commune.code for m in self.territory if m.commune is not None)
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     key: str
     text: str
     start: int
@@ -320,31 +323,91 @@ _OUTRIGHT = "lieu (explicite)"  # "commune de", "habitants de", "situé à": a p
 _STRONG = frozenset({STRUCTURE, _OUTRIGHT})
 
 
-def _tokens(text: str) -> list[_Token]:
-    out: list[_Token] = []
-    previous_end = 0
-    for match in _WORD.finditer(text):
-        gap = text[previous_end : match.start()]
-        out.append(
-            _Token(
-                key=_word_key(match.group()),
-                text=match.group(),
-                start=match.start(),
-                end=match.end(),
-                sentence_start=not out or bool(_SENTENCE_BREAK.search(gap)),
-                gap=gap,
-            )
+class _Tokens:
+    """The words of a text, read once: their keys, and the gaps between them.
+
+    Scanning a text only needs each word's key and the gap before it; the full :class:`_Token` (text,
+    offsets, sentence start) is made on demand, around the few words that begin a name. One ``re.split``
+    and one cached key per word is what every text costs.
+    """
+
+    __slots__ = ("_ends", "_parts", "gaps", "keys", "text", "words")
+
+    def __init__(self, text: str) -> None:
+        parts = _SPLIT.split(text)  # gap, word, gap, word, ..., gap
+        self.text = text
+        self.words: list[str] = parts[1::2]
+        self.gaps: list[str] = parts[0:-1:2]  # the gap before each word
+        self.keys: list[str] = [_KEYS[word] for word in self.words]
+        self._parts = parts
+        self._ends: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def end(self, i: int) -> int:
+        """Where word ``i`` (``0 <= i < len``) ends in the text."""
+        if self._ends is None:
+            self._ends = list(itertools.accumulate(map(len, self._parts)))
+        return self._ends[2 * i + 1]
+
+    def start(self, i: int) -> int:
+        return self.end(i) - len(self.words[i])
+
+    def sentence_start(self, i: int) -> bool:
+        return i == 0 or _SENTENCE_BREAKS[self.gaps[i]]
+
+    def name_gap(self, i: int) -> bool:
+        """Whether the gap before word ``i`` may stand inside a name (see ``_NAME_GAP``)."""
+        return _NAME_GAPS[self.gaps[i]]
+
+    def span(self, start: int, stop: int) -> str:
+        """The text from word ``start`` to word ``stop - 1``, gaps included."""
+        return self.text[self.start(start) : self.end(stop - 1)]
+
+    @overload
+    def __getitem__(self, i: int) -> _Token: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[_Token]: ...
+    def __getitem__(self, i: int | slice) -> _Token | list[_Token]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return _Token(
+            self.keys[i], self.words[i], self.start(i), self.end(i), self.sentence_start(i), self.gaps[i]
         )
-        previous_end = match.end()
-    return out
 
 
-def _span_text(tokens: list[_Token], start: int, stop: int) -> str:
-    parts = [tokens[start].text]
-    for t in tokens[start + 1 : stop]:
-        parts.append(t.gap)
-        parts.append(t.text)
-    return "".join(parts)
+class _Memo(dict[str, Any]):
+    """A dict filled on demand by ``compute``, emptied when it grows past ``size`` (memory stays bounded)."""
+
+    def __init__(self, compute: Callable[[str], Any], size: int) -> None:
+        super().__init__()
+        self.compute = compute
+        self.size = size
+
+    def __missing__(self, key: str) -> Any:
+        if len(self) >= self.size:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
+
+
+#: Word -> its key, for the words met (texts repeat their words: each is folded once).
+_KEYS = _Memo(lambda word: _word_key(word), 1 << 18)
+_SENTENCE_BREAKS = _Memo(lambda gap: bool(_SENTENCE_BREAK.search(gap)), 1 << 14)
+_NAME_GAPS = _Memo(lambda gap: bool(_NAME_GAP.match(gap)), 1 << 14)
+
+
+def _tokens(text: str) -> _Tokens:
+    return _Tokens(text)
+
+
+def _span_text(tokens: _Tokens, start: int, stop: int) -> str:
+    return tokens.span(start, stop)
 
 
 def _departement_code(departement: str | None) -> str | None:
@@ -418,12 +481,19 @@ class Gazetteer:
             and self.stop_words.get(prefix) != MAJUSCULE
         }
 
+        self._near_index: dict[str, dict[str, list[str]]] = {}
+        self._structures: dict[tuple[str, str | None], tuple[PlaceMatch, ...]] = {}
+
         self.quartiers: dict[tuple[str, str], _Quartier] = {
             (q.departement, normalise(q.name)): q for q in quartiers
         }
         # The first word of every name known, and the most words a name beginning with it has.
         self._first_words: dict[str, int] = {}
-        for key in [*self.index, *(k for _, k in self.quartiers), *(k for _, k in self._prefixes)]:
+        # Every key something is known by: a key outside it resolves to nothing, whatever the département.
+        self._known: frozenset[str] = frozenset(
+            [*self.index, *(k for _, k in self.quartiers), *(k for _, k in self._prefixes)]
+        )
+        for key in self._known:
             words = key.split()
             self._first_words[words[0]] = max(self._first_words.get(words[0], 0), len(words))
 
@@ -475,6 +545,18 @@ class Gazetteer:
         if not text or not text.strip():
             return []
         dep = _departement_code(departement)
+        if field != "structure":
+            return self._find(text, dep, field)
+        # A structure's name comes back with each of its fiches: read once (a bounded memo).
+        memo = (text, dep)
+        found = self._structures.get(memo)
+        if found is None:
+            if len(self._structures) >= 1 << 14:
+                self._structures.clear()
+            found = self._structures[memo] = tuple(self._find(text, dep, field))
+        return list(found)
+
+    def _find(self, text: str, dep: str | None, field: str) -> list[PlaceMatch]:
         tokens = _tokens(text)
         if not tokens:
             return []
@@ -485,17 +567,25 @@ class Gazetteer:
                 return [self._whole(text, resolution, field)]
         in_structure = field == "structure"
         source = NOM_STRUCTURE if in_structure else TEXTE_LIBRE
-        keys = [t.key for t in tokens]
+        keys = tokens.keys
+        count = len(keys)
+        first_words = self._first_words
         matches: list[PlaceMatch] = []
         last: tuple[int, _Cue] | None = None  # (index after the last mention, its indice)
-        i = 0
-        while i < len(tokens):
+        i = 0  # the next word a mention may begin with; only words that begin a known name are tried
+        for at in [at for at, key in enumerate(keys) if key in first_words]:
+            if at < i:
+                continue
+            i = at
             accepted = None
-            longest = self._first_words.get(keys[i], 0)
-            for n in range(min(longest, len(tokens) - i), 0, -1):
-                if any(not _NAME_GAP.match(tokens[j].gap) for j in range(i + 1, i + n)):
+            run = 1  # the words from i on that only a name gap separates
+            longest = min(first_words[keys[i]], count - i)
+            while run < longest and tokens.name_gap(i + run):
+                run += 1
+            for n in range(run, 0, -1):
+                key = " ".join(keys[i : i + n]) if n > 1 else keys[i]
+                if key not in self._known:
                     continue
-                key = " ".join(keys[i : i + n])
                 resolution = self._resolve(key, dep)
                 if resolution is None:
                     continue
@@ -540,21 +630,22 @@ class Gazetteer:
             hors_departement=resolution.elsewhere,
         )
 
-    def _cue(self, tokens: list[_Token], i: int, article: str | None) -> _Cue:
+    def _cue(self, tokens: _Tokens, i: int, article: str | None) -> _Cue:
         """The indice before the name starting at token ``i`` (see the module's docstring)."""
         none = _Cue(None, None, i)
-        if tokens[i].sentence_start:
+        if tokens.sentence_start(i):
             return none
         first = i
         text_article = None
         j = i - 1
-        if tokens[j].key in _ARTICLES:
-            text_article = tokens[j].key
+        keys = tokens.keys
+        if keys[j] in _ARTICLES:
+            text_article = keys[j]
             first = j
-            if tokens[j].sentence_start:
+            if tokens.sentence_start(j):
                 return _Cue(None, None, first)
             j -= 1
-        prep = tokens[j].key
+        prep = keys[j]
         if prep in _CONTRACTIONS:
             if text_article is not None:
                 return _Cue(None, None, first)
@@ -568,8 +659,8 @@ class Gazetteer:
             return _Cue(None, None, first)
         before: list[str] = []
         k = j - 1
-        while k >= 0 and len(before) < _CUE_WINDOW and not tokens[k + 1].sentence_start:
-            before.insert(0, tokens[k].key)
+        while k >= 0 and len(before) < _CUE_WINDOW and not tokens.sentence_start(k + 1):
+            before.insert(0, keys[k])
             k -= 1
         role, cue_start = LIEU, j
         noun_at = _structure_noun_start(before) if prep in ("de", "d", "a") else None
@@ -586,7 +677,7 @@ class Gazetteer:
 
     def _judge(
         self,
-        tokens: list[_Token],
+        tokens: _Tokens,
         i: int,
         n: int,
         key: str,
@@ -603,7 +694,7 @@ class Gazetteer:
         span = tokens[i : i + n]
         capital = span[0].text[:1].isupper()
         shouting = all(not c.islower() for t in span for c in t.text)
-        uninformative = shouting or tokens[cue.first].sentence_start
+        uninformative = shouting or tokens.sentence_start(cue.first)
         tier = self.stop_words.get(key) if resolution.methode != QUARTIER else None
         in_structure = field == "structure"
 
@@ -614,7 +705,7 @@ class Gazetteer:
             or (cue.role == STRUCTURE and ((capital and not shouting) or cue.first != i))
         ):
             return None
-        if resolution.methode == ABREGEE and i + n < len(tokens) and _HYPHEN_GAP.match(tokens[i + n].gap):
+        if resolution.methode == ABREGEE and i + n < len(tokens) and _HYPHEN_GAP.match(tokens.gaps[i + n]):
             return None  # the name goes on: "Haute-Savoie" is not Haute-Goulaine
         hyphenated = n > 1 and all(_HYPHEN_GAP.match(t.gap) for t in span[1:])
         if not capital and not hyphenated and not cue.commune_word:  # "la commune de revel"
@@ -649,8 +740,8 @@ class Gazetteer:
             candidates=resolution.candidates,
             field=field,
             text=text,
-            start=tokens[cue.first].start,
-            end=tokens[i + n - 1].end,
+            start=tokens.start(cue.first),
+            end=tokens.end(i + n - 1),
             source=source,
             methode=resolution.methode or _methode(text, resolution.candidates),
             confiance=confiance,
@@ -661,26 +752,20 @@ class Gazetteer:
         )
         return match, cue
 
-    def _approximate(self, tokens: list[_Token], dep: str, field: str, source: str) -> PlaceMatch | None:
+    def _approximate(self, tokens: _Tokens, dep: str, field: str, source: str) -> PlaceMatch | None:
         """A commune of the département that a structure name writes within one letter (``Tournefeille``)."""
         keys = self._by_departement.get(dep, {})
+        near = self._near(dep)
         found: dict[str, tuple[int, int]] = {}
         for i in range(len(tokens)):
             for n in range(1, 5):
-                if i + n > len(tokens) or any(
-                    not _NAME_GAP.match(tokens[j].gap) for j in range(i + 1, i + n)
-                ):
+                if i + n > len(tokens) or not all(tokens.name_gap(j) for j in range(i + 1, i + n)):
                     break
-                key = " ".join(t.key for t in tokens[i : i + n])
-                if not tokens[i].text[:1].isupper() or len(key) < 7 or key in self.index:
+                key = " ".join(tokens.keys[i : i + n])
+                if not tokens.words[i][:1].isupper() or len(key) < 7 or key in self.index:
                     continue
-                for candidate in keys:
-                    if (
-                        abs(len(candidate) - len(key)) <= 1
-                        and candidate not in self.stop_words
-                        and _levenshtein_at_most_one(key, candidate)
-                    ):
-                        found.setdefault(candidate, (i, n))
+                for candidate in _within_one(key, near):
+                    found.setdefault(candidate, (i, n))
         if len(found) != 1:
             return None
         ((key, (i, n)),) = found.items()
@@ -690,12 +775,26 @@ class Gazetteer:
             candidates=(commune,),
             field=field,
             text=_span_text(tokens, i, i + n),
-            start=tokens[i].start,
-            end=tokens[i + n - 1].end,
+            start=tokens.start(i),
+            end=tokens.end(i + n - 1),
             source=source,
             methode=APPROCHEE,
             confiance=MOYENNE,
         )
+
+    def _near(self, dep: str) -> dict[str, list[str]]:
+        """The keys of the département (stop-listed ones aside) by each of their one-letter deletions and
+        by themselves: two keys within one edit share an entry (see :func:`_within_one`). Built once per
+        département, on first use."""
+        index = self._near_index.get(dep)
+        if index is None:
+            index = {}
+            for key in self._by_departement.get(dep, {}):
+                if len(key) >= 6 and key not in self.stop_words:  # a key read is 7 letters or more
+                    for variant in _deletions(key):
+                        index.setdefault(variant, []).append(key)
+            self._near_index[dep] = index
+        return index
 
 
 def _methode(text: str, candidates: Sequence[Commune]) -> str:
@@ -708,8 +807,7 @@ def _structure_noun_start(before: list[str]) -> int | None:
     like "intercommunal" after it allowed (``centre social intercommunal de``): its index, else None."""
     end = len(before)
     while end > 0:
-        for noun in _STRUCTURE_NOUNS:
-            words = noun.split()
+        for words in _STRUCTURE_NOUN_WORDS:
             if before[max(0, end - len(words)) : end] == words:
                 return end - len(words)
         if before[end - 1] not in _STRUCTURE_QUALIFIERS:
@@ -718,17 +816,30 @@ def _structure_noun_start(before: list[str]) -> int | None:
     return None
 
 
-def _listed_after(tokens: list[_Token], after_last: int, first: int) -> bool:
+def _listed_after(tokens: _Tokens, after_last: int, first: int) -> bool:
     """Whether the mention starting at ``first`` is listed after the one ending before ``after_last``:
     nothing but a comma, "et" or "ou" between them."""
-    between = tokens[after_last:first]
-    if first <= after_last - 1 or tokens[first].sentence_start:
+    if first <= after_last - 1 or tokens.sentence_start(first):
         return False
+    between = first - after_last  # words between the two mentions
     if not between:
-        return bool(_LIST_GAP.match(tokens[first].gap))
-    if len(between) == 1 and between[0].key in ("et", "ou"):
-        return not between[0].sentence_start and bool(_LIST_GAP.match(between[0].gap + "et"))
+        return bool(_LIST_GAP.match(tokens.gaps[first]))
+    if between == 1 and tokens.keys[after_last] in ("et", "ou"):
+        return not tokens.sentence_start(after_last) and bool(_LIST_GAP.match(tokens.gaps[after_last] + "et"))
     return False
+
+
+def _deletions(key: str) -> set[str]:
+    """``key`` and every string one letter shorter that deleting one of its letters gives."""
+    return {key, *(key[:at] + key[at + 1 :] for at in range(len(key)))}
+
+
+def _within_one(key: str, near: dict[str, list[str]]) -> set[str]:
+    """The keys of ``near`` (see ``Gazetteer._near``) within one insertion, deletion or substitution of
+    ``key``. Two strings within one edit always share a deletion (or are one the other's): the index gives
+    the candidates, :func:`_levenshtein_at_most_one` decides."""
+    candidates = {candidate for variant in _deletions(key) for candidate in near.get(variant, ())}
+    return {candidate for candidate in candidates if _levenshtein_at_most_one(key, candidate)}
 
 
 @functools.cache
