@@ -34,8 +34,9 @@ browser:
 test: lint browser
 	$(BIN)/pytest -m "slow or not slow"
 
+# The national-scale benchmark (2,000, 20,000 and 100,000 fiches against the baselines; under 20 minutes).
 bench: install
-	$(BIN)/python benchmarks/parse_memory.py
+	$(BIN)/python benchmarks/national.py
 
 # Redraw graph/data/communes.csv.gz from Etalab's npm package (node's npm needed; not part of install or test).
 communes: install
