@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -49,11 +51,18 @@ OFFERED = {HTML: "html", **{media: ext for ext, (media, _) in DOCUMENT_FORMATS.i
 PATH = re.compile(rf"(?P<stem>{STEM.pattern})(?:\.(?P<ext>{'|'.join(OFFERED.values())}))?")
 
 
+#: Document bodies a server keeps (the most recently asked), each at most this size.
+BODIES_KEPT = 256
+BODY_KEPT_BYTES = 2 << 20
+
+
 @dataclass
 class Site:
     """The dataset as the linked-data layer reads it: its store, opened read-only, and derived facts."""
 
     folder: Path
+    _bodies: OrderedDict[tuple[str, str], bytes | None] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @cached_property
     def base_iri(self) -> str:
@@ -110,6 +119,31 @@ class Site:
             # The document is the whole description, its typed literals as written.
             return replace(found, triples=tuple(sorted(triples, key=str))) if found and triples else found
         return describe(self.store, self.base_iri + stem)
+
+    def exists(self, stem: str) -> bool:
+        """Whether ``stem`` has a document, without building it: a thing's IRI answers a 303 on this."""
+        if stem not in ("ontologie", "catalogue"):
+            node = ox.NamedNode(self.base_iri + stem)
+            if next(self.store.quads_for_pattern(node, None, None, ox.DefaultGraph()), None) is not None:
+                return True
+        return self.document(stem) is not None
+
+    def body(self, stem: str, ext: str) -> bytes | None:
+        """The served bytes of one document in one format, kept for the next request: a release never
+        changes, and a heavily linked concept's page costs far more to build than to keep."""
+        key = (stem, ext)
+        with self._lock:
+            if key in self._bodies:
+                self._bodies.move_to_end(key)
+                return self._bodies[key]
+        document = self.document(stem)
+        body = None if document is None else document_body(self, document, stem, ext, static_site=False)
+        if body is None or len(body) <= BODY_KEPT_BYTES:
+            with self._lock:
+                self._bodies[key] = body
+                while len(self._bodies) > BODIES_KEPT:
+                    self._bodies.popitem(last=False)
+        return body
 
 
 def site_of() -> Site:
@@ -179,10 +213,9 @@ def resource(path: str) -> Response:
         return not_found(path)
     stem, ext = match["stem"], match["ext"]
     site = site_of()
-    document = site.document(stem)
-    if document is None:
-        return not_found(path)
     if ext is None:
+        if not site.exists(stem):
+            return not_found(path)
         media = negotiate()
         if media is None:
             offered = ", ".join(OFFERED)
@@ -195,7 +228,10 @@ def resource(path: str) -> Response:
         response.autocorrect_location_header = False
         response.vary.add("Accept")
         return response
-    return _document_response(site, document, stem, ext)
+    body = site.body(stem, ext)
+    if body is None:
+        return not_found(path)
+    return _document_response(body, stem, ext)
 
 
 def document_body(site: Site, document: Document, stem: str, ext: str, *, static_site: bool) -> bytes:
@@ -214,9 +250,8 @@ def document_body(site: Site, document: Document, stem: str, ext: str, *, static
     return serialize_document(document.triples, ext)
 
 
-def _document_response(site: Site, document: Document, stem: str, ext: str) -> Response:
+def _document_response(body: bytes, stem: str, ext: str) -> Response:
     """One document in one format, with links to its other formats."""
-    body = document_body(site, document, stem, ext, static_site=False)
     media = HTML if ext == "html" else DOCUMENT_FORMATS[ext][0]
     response = Response(body, content_type=_content_type(media))
     name = stem.rsplit("/", 1)[-1]
@@ -265,7 +300,7 @@ def void() -> Response:
         response.autocorrect_location_header = False
         return response
     ext = OFFERED.get(media or "text/turtle", "ttl")
-    response = _document_response(site, document, "catalogue", ext)
+    response = _document_response(site.body("catalogue", ext) or b"", "catalogue", ext)
     response.headers.pop("Link")
     response.vary.add("Accept")
     return response

@@ -8,6 +8,7 @@ and the static site write the same page. Labels come from the graph, then from `
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -16,15 +17,13 @@ import pyoxigraph as ox
 from maillage import ontology
 from maillage.graph.dump import DOCUMENT_FORMATS, PREFIXES
 from maillage.graph.iris import ONTOLOGY
-from maillage.graph.resources import RDF_TYPE, Document
+from maillage.graph.resources import RDF_TYPE, Document, first_incoming
 
 from .pages import render, root_of
 
 ONTOLOGY_IRI = ONTOLOGY.rstrip("#")
 INVERSE = ONTOLOGY + "libelleInverse"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-#: How many resources pointing to this one a page lists per property (the RDF documents hold them all).
-INCOMING_SHOWN = 200
 #: The path of a resource under the base IRI: slug segments (its documents add an extension).
 STEM = re.compile(r"[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*")
 #: The server's own routes, which the description names (the endpoint): a static site has no such page.
@@ -166,19 +165,21 @@ def _rows(linker: Linker, triples: list[ox.Triple]) -> list[Row]:
 
 
 def _incoming(linker: Linker, triples: list[ox.Triple]) -> list[Row]:
+    """Links toward the resource by property, sorted by label; a property with more than
+    ``INCOMING_LABELLED`` shows that many, the first by IRI (the ones the document has labels for)."""
     _, inverse = display_labels()
     rows: dict[str, Row] = {}
-    for triple in triples:
+    for triple in first_incoming(triples):
         predicate = triple.predicate.value
         row = rows.get(predicate)
         if row is None:
             label = inverse.get(predicate) or f"{linker.label(predicate)} (lien entrant)"
             row = rows[predicate] = Row(label, predicate, linker.href(predicate))
         row.values.append(linker.value(triple.subject))
-    for row in rows.values():
+    totals = Counter(triple.predicate.value for triple in triples)
+    for predicate, row in rows.items():
         row.values.sort(key=lambda v: (v.text.casefold(), v.iri or ""))
-        row.total = len(row.values)
-        row.values = row.values[:INCOMING_SHOWN]
+        row.total = totals[predicate]
     return sorted(rows.values(), key=lambda row: row.label.casefold())
 
 
