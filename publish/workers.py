@@ -9,6 +9,7 @@ web process only moves bytes.
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import queue
 import resource
@@ -26,6 +27,8 @@ from maillage.graph.remote import RemoteError, RemoteStore, RemoteTimeout
 from maillage.graph.store import StoreMode, open_store
 
 from .guard import QueryForm
+
+log = logging.getLogger(__name__)
 
 #: Media types of the answers, by query form, with the pyoxigraph format that writes them.
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
@@ -185,6 +188,10 @@ class _Worker:
         self.conn.close()
 
 
+#: How long a replacement worker may take to load the graph before it is given up.
+LOADING_LIMIT = 900.0
+
+
 class WorkerPool:
     """A fixed number of query processes over one dataset, each query under a time limit."""
 
@@ -213,7 +220,24 @@ class WorkerPool:
         worker.stop()
         with self._lock:
             self._all.discard(worker)
-        self._idle.put(self._spawn())
+        fresh = self._spawn()
+        loading = threading.Thread(target=self._when_ready, args=(fresh,), name="worker-loading", daemon=True)
+        loading.start()
+
+    def _when_ready(self, worker: _Worker) -> None:
+        """A replacement joins the idle workers once it holds the graph, which takes seconds for a large
+        one: meanwhile queries go to the workers that are ready instead of waiting on it."""
+        try:
+            ready = worker.wait_ready(LOADING_LIMIT)
+        except (EOFError, OSError):
+            ready = False
+        if ready:
+            self._idle.put(worker)
+            return
+        log.error("a replacement query worker could not open %s; the pool has one worker less", self.folder)
+        worker.stop()
+        with self._lock:
+            self._all.discard(worker)
 
     def wait_ready(self, timeout: float) -> None:
         """Block until every worker holds the graph (start-up loads it)."""
