@@ -137,6 +137,8 @@ class Settings:
     warmup_s: float = 10.0
     clients: int = 32
     time_limit_s: float = 10.0
+    #: The server's HTTP threads (0: its default).
+    threads: int = 0
     slow_every_s: float = 10.0
     catalogue_share: float = 0.5
     #: Share of catalogue questions made new by a comment (no cache: a query worker runs them); 0 by default.
@@ -482,6 +484,8 @@ def serve_command(dataset: Path, port: int, settings: Settings) -> list[str]:
         MAILLAGE, "serve", "--data", str(dataset), "--host", "127.0.0.1", "--port", str(port),
         "--time-limit", f"{settings.time_limit_s:g}",
     ]  # fmt: skip
+    if settings.threads:
+        command += ["--threads", str(settings.threads)]
     if sys.platform.startswith("linux"):
         return [sys.executable, "-c", PARENT_WATCH, str(os.getpid()), *command]
     return command
@@ -830,6 +834,7 @@ SETTING_OPTIONS = {
     "--warmup": ("warmup_s", float, "warm-up seconds before the measure [10; quick 2]"),
     "--time-limit": ("time_limit_s", float, "the server's --time-limit [10; quick 2]"),
     "--slow-every": ("slow_every_s", float, "seconds between two slow queries [10; quick 3]"),
+    "--threads": ("threads", int, "the server's --threads [its default]"),
     "--fresh": ("fresh_share", float, "share of uncached catalogue questions, the 'fresh' class [0]"),
 }
 
