@@ -57,10 +57,18 @@ def create_app(data: Path, settings: Settings | None = None, remote: RemoteStore
     if remote is None:
         pool = WorkerPool(data, settings.workers, settings.time_limit, settings.store, settings.query_memory)
         atexit.register(pool.close)
-        pool.wait_ready(settings.startup_timeout)
-        endpoint = sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes)
-        if settings.warm_catalogue:
-            endpoint.warm([question.query for question in catalogue()])
+        app.extensions["maillage.pool"] = pool
+        try:
+            try:
+                pool.wait_ready(settings.startup_timeout)
+            except (EOFError, OSError) as error:  # a worker died opening it: a broken graph or store
+                raise RuntimeError(f"a query worker could not open the graph of {data}") from error
+            endpoint = sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes)
+            if settings.warm_catalogue:
+                endpoint.warm([question.query for question in catalogue()])
+        except BaseException:  # a worker that could not open the graph: stop the others too
+            close_app(app)
+            raise
     else:
         endpoint = _read_remotely(app, data, remote, settings)
     app.extensions["maillage.sparql"] = endpoint
@@ -77,6 +85,14 @@ def create_app(data: Path, settings: Settings | None = None, remote: RemoteStore
     )
 
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Stop the app's query workers (the server closes an app it replaced once its requests are done)."""
+    pool = app.extensions.pop("maillage.pool", None)
+    if pool is not None:
+        pool.close()
+        atexit.unregister(pool.close)
 
 
 def _read_remotely(app: Flask, data: Path, remote: RemoteStore, settings: Settings) -> sparql.Endpoint:

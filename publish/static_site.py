@@ -29,9 +29,13 @@ publication's ``site_url`` (itself the base IRI unless the publisher's TOML says
 
 **Same inputs, same bytes.** Files are written in sorted order, with no date other than the build's
 (in the dumps and the description), so a re-publication changes only what the data changed. The site is
-written into a fresh folder beside ``OUT`` and swapped in at the end: a failed publication leaves the
-previous site as it was. ``OUT`` is replaced whole, so a non-empty folder that was not written by this
-command (it has no :data:`MARKER`) is refused rather than deleted.
+written into a fresh folder beside ``OUT``, synced to disk and exchanged with ``OUT`` in one atomic step
+at the end (:func:`replace_folder`): a failed or killed publication leaves the previous site as it was,
+and the folder it was writing is removed by the next publication. ``OUT`` stays a real folder (not a
+link, unlike a dataset folder), so that it can be copied or uploaded as it is. The dataset is read from
+the release ``DATA`` shows when the command starts, held so that no build removes it meanwhile.
+``OUT`` is replaced whole, so a non-empty folder that was not written by this command (it has no
+:data:`MARKER`) is refused rather than deleted.
 
 **Another base IRI.** A dataset is published under the base it was built with; ``base_iri`` rebuilds it
 first from its records (``fiches.jsonl``) into a temporary folder, keeping its build day and publication
@@ -41,6 +45,7 @@ settings, so that every IRI, page path and document agrees with the new base.
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import sys
 import tempfile
@@ -52,6 +57,7 @@ from xml.sax.saxutils import escape
 
 from tqdm import tqdm
 
+from maillage.graph import releases
 from maillage.graph.build import RECORDS, build_dataset, normalise_base_iri, read_metadata, read_records
 from maillage.graph.description import CATALOGUE, PUBLICATION, dataset_publication
 from maillage.graph.downloads import FOLDER, published_files
@@ -409,15 +415,55 @@ def check_out(out: Path, data: Path) -> None:
         raise PublishError(f"the dataset {data} is inside {out}, which publishing replaces")
 
 
+def _leftovers(out: Path) -> re.Pattern[str]:
+    """The names of the folders a publication into ``out`` writes beside it (``mkdtemp``'s names)."""
+    return re.compile(rf"\.{re.escape(out.name)}\.[a-z0-9_]{{8}}\.(?:new|old)")
+
+
+@contextmanager
+def staging_folder(out: Path) -> Iterator[Path]:
+    """A fresh folder beside ``out`` to write the site into, locked while this publication lives.
+
+    Folders that killed publications left there (unlocked: their process is gone) are removed first;
+    another publication's folder, still locked, is left alone.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pattern = _leftovers(out)
+    with releases.Hold(out.parent, exclusive=True, wait=True):
+        for path in sorted(out.parent.iterdir()):
+            if pattern.fullmatch(path.name) and path.is_dir() and not path.is_symlink():
+                left = releases.Hold.attempt(path, exclusive=True)
+                if left is not None:
+                    with left:
+                        shutil.rmtree(path, ignore_errors=True)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
+        hold = releases.Hold(fresh, exclusive=True)
+    try:
+        yield fresh
+    finally:
+        hold.close()
+        if fresh.is_symlink():  # ``out`` was a link: exchanged with the new folder
+            fresh.unlink()
+        shutil.rmtree(fresh, ignore_errors=True)  # what failed, or the previous site once replaced
+
+
 def replace_folder(fresh: Path, out: Path) -> None:
-    """Put the written site ``fresh`` at ``out``, the previous site (if any) removed once replaced."""
-    if not out.exists():
+    """Put the written site ``fresh`` at ``out`` in one step; the previous site, if any, is left at
+    ``fresh`` (for the caller to remove).
+
+    Everything written is synced to disk first. On Linux the two folders are exchanged atomically
+    (``renameat2(RENAME_EXCHANGE)``): ``out`` always holds a whole site, the old or the new, whatever
+    kills the command. Elsewhere, two renames leave an instant with no ``out``.
+    """
+    releases.sync_filesystem(fresh)
+    if not out.exists() and not out.is_symlink():
         fresh.rename(out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    out.rename(old)  # over an empty folder: allowed by rename(2)
-    fresh.rename(out)
-    shutil.rmtree(old)
+    elif not releases.exchange(fresh, out):
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+        out.rename(old)  # over an empty folder: allowed by rename(2)
+        fresh.rename(out)
+        old.rename(fresh)
+    releases.fsync_dir(out.parent)
 
 
 def publish_site(
@@ -439,20 +485,15 @@ def publish_site(
         raise PublishError(
             f"{data} has no {CATALOGUE} (the dataset's description): rebuild it with `maillage build`"
         )
-    with dataset_under(data, base_iri) as folder:
+    with releases.reading(data) as release, dataset_under(release, base_iri) as folder:
         site = Site(folder)
         url = site_url or dataset_publication(folder, site.base_iri).site_url
         url = url if url.endswith("/") else url + "/"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
-        try:
+        with staging_folder(out) as fresh:
             writer = Writer(fresh)
             write_site(site, writer, url, progress)
             fresh.chmod(0o755)
             replace_folder(fresh, out)
-        except BaseException:
-            shutil.rmtree(fresh, ignore_errors=True)
-            raise
         return Summary(
             out,
             site.base_iri,
