@@ -1,10 +1,16 @@
 """Building a dataset folder from fiche records: records, triples, dumps and the query store.
 
-Two passes over the records. The first writes them as JSON Lines (the interchange format, kept in the
-dataset) and notes each fiche's identity and content digest; the second maps them to triples knowing
-every identity, so that an IRI never depends on which fiche came first: exact duplicates are merged
-into one fiche with several source extracts, and different fiches that share an identity are told
-apart by their content digest (and reported).
+Two passes over the records. The first notes each fiche's identity and content digest; the second maps
+them to triples knowing every identity, so that an IRI never depends on which fiche came first: exact
+duplicates are merged into one fiche with several source extracts, and different fiches that share an
+identity are told apart by their content digest (and reported). The second pass writes the records as
+JSON Lines (the interchange format, kept in the dataset), each with the path its IRIs got (``chemin``):
+a record that already has one keeps it, so a rebuild from a dataset's records, or an update
+(:mod:`maillage.graph.update`), never renames a published IRI.
+
+Each fiche's mapped triples are kept in the dataset's mapping cache (:mod:`maillage.graph.mapcache`);
+a build given a previous cache takes from it the fiches whose path, content and chosen spellings are
+unchanged instead of mapping them again. The files are the same, byte for byte, either way.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import os
 import resource
 import shutil
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
@@ -42,6 +49,7 @@ from .dump import (
 )
 from .export import Problem
 from .iris import DEFAULT_BASE_IRI
+from .mapcache import CACHE, CacheReader, CacheWriter, Entry
 from .rdf import Mapper, Spellings, action_path, content_digest, structure_path
 from .record import Fiche, Source
 from .tables import write_tables
@@ -93,6 +101,28 @@ class BuildResult:
     actions: int = 0
     triples: int = 0
     built: str = ""
+    #: Actions whose fiche was withdrawn from its source (kept, marked with the day).
+    withdrawn: int = 0
+    #: How the fiches' triples were had (not written to build.json).
+    mapping: MappingStats = field(default_factory=lambda: MappingStats())
+
+    def metadata(self) -> dict[str, Any]:
+        """What ``build.json`` holds."""
+        data = asdict(self)
+        del data["mapping"]
+        return data
+
+
+@dataclass
+class MappingStats:
+    """How the fiches' triples were had: mapped now, or taken from the previous mapping cache."""
+
+    mapped: int = 0
+    cached: int = 0
+    #: Mapped again because a spelling their labels show was chosen otherwise (content unchanged).
+    respelled: int = 0
+    #: Why the previous cache could not be used ("" when it was, or when none was given).
+    cache_unused: str = ""
 
 
 def build_date() -> str:
@@ -110,31 +140,87 @@ def normalise_base_iri(base_iri: str | None) -> str:
     return base if base.endswith("/") else base + "/"
 
 
+class _Record(NamedTuple):
+    """What pass 1 notes of a record for pass 2."""
+
+    identity: str
+    digest: str
+    source: Source
+    #: The path the record says its IRIs have (a dataset's record), else None.
+    chemin: str | None
+    retrait: str | None
+    #: The spellings its labels depend on (:meth:`Mapper.spelling_keys`).
+    spelling: tuple[tuple[str, str], ...]
+
+
 @dataclass
 class _Pass1:
     """What the first pass learns: fiches read, each identity's content digests, each structure's name."""
 
     count: int = 0
     identities: dict[str, set[str]] = field(default_factory=dict)
-    #: Each fiche, in order: its action path, content digest and source (so pass 2 needs not re-derive them).
-    fiches: list[tuple[str, str, Source]] = field(default_factory=list)
+    #: Each fiche, in order (so pass 2 needs not re-derive them).
+    fiches: list[_Record] = field(default_factory=list)
     #: structure path -> (a name it is written with, where it was first read)
     structures: dict[str, tuple[str, Source]] = field(default_factory=dict)
+    #: content digest -> the path a record gives it (the first record that gives one).
+    chemins: dict[str, str] = field(default_factory=dict)
+    #: content digest -> the day its fiche was withdrawn (None: it is not, some record of it is current).
+    retraits: dict[str, str | None] = field(default_factory=dict)
 
 
 def _write_records(fiches: Iterable[Fiche], path: Path, mapper: Mapper) -> _Pass1:
-    """Pass 1: records to JSON Lines; each identity's distinct content digests; spellings counted."""
+    """Pass 1: records (format keys only) to JSON Lines at ``path``; each identity's distinct content
+    digests, each digest's recorded path and withdrawal; spellings counted."""
     seen = _Pass1()
-    with atomic_write(path) as out:
+    with path.open("w", encoding="utf-8", newline="\n") as out:
         for fiche in fiches:
-            out.write(json.dumps(fiche.to_json(), ensure_ascii=False) + "\n")
-            path, digest = action_path(fiche), content_digest(fiche)
-            seen.identities.setdefault(path, set()).add(digest)
-            seen.fiches.append((path, digest, fiche.source))
+            data = fiche.to_json()
+            data.pop("chemin", None)
+            data.pop("retrait", None)
+            out.write(json.dumps(data, ensure_ascii=False) + "\n")
+            identity, digest = action_path(fiche), content_digest(fiche)
+            seen.identities.setdefault(identity, set()).add(digest)
+            if fiche.chemin:
+                seen.chemins.setdefault(digest, fiche.chemin)
+            if fiche.retrait is None or digest not in seen.retraits:
+                seen.retraits[digest] = fiche.retrait
+            elif (day := seen.retraits[digest]) is not None:
+                seen.retraits[digest] = min(day, fiche.retrait)
+            spelling = mapper.spelling_keys(fiche)
+            seen.fiches.append(_Record(identity, digest, fiche.source, fiche.chemin, fiche.retrait, spelling))
             seen.structures.setdefault(structure_path(fiche), (fiche.structure or "", fiche.source))
             mapper.spellings.note(fiche, mapper.vocabulary)
             seen.count += 1
     return seen
+
+
+def assign_paths(identities: dict[str, set[str]], chemins: dict[str, str]) -> dict[str, str]:
+    """Each content digest's IRI path: the one its records give (``chemins``), else its identity's path,
+    suffixed with the digest's first characters when the identity has other contents too.
+
+    A recorded path another content already holds is not taken (the content gets one as if it had none);
+    a suffix another content holds is lengthened.
+    """
+    paths: dict[str, str] = {}
+    taken: dict[str, str] = {}
+    for digest, chemin in chemins.items():
+        if chemin not in taken:
+            taken[chemin] = digest
+            paths[digest] = chemin
+    for identity in sorted(identities):
+        digests = identities[identity]
+        for digest in sorted(digests):
+            if digest in paths:
+                continue
+            size = 6
+            path = identity if len(digests) == 1 else f"{identity}-{digest[:size]}"
+            while path in taken:
+                size += 2
+                path = f"{identity}-{digest[:size]}"
+            taken[path] = digest
+            paths[digest] = path
+    return paths
 
 
 def _report_similar_structures(
@@ -197,6 +283,7 @@ def build_dataset(
     built: str | None = None,
     workers: int | None = None,
     on_graph: Callable[[Path, Path, str, int], None] | None = None,
+    cache: Path | None = None,
 ) -> BuildResult:
     """Write the dataset folder ``out`` from ``fiches``; merges and identity clashes go to ``report``.
 
@@ -210,6 +297,10 @@ def build_dataset(
     ``on_graph(ntriples, store, base_iri, triples)`` is called as soon as the N-Triples dump and the store
     are complete, before the other dumps are written: the command line starts the validation there, so
     that it runs beside them.
+
+    ``cache`` is a previous mapping cache (``mapping-cache.sqlite`` of a dataset folder built with the same
+    base IRI): the fiches it holds with the same path, content and spellings are taken from it instead of
+    being mapped again. The new cache is written in ``out`` either way.
     """
     vocabulary = Vocabulary(normalise_base_iri(base_iri))
     described = read_publication(publication, vocabulary.base_iri)
@@ -219,15 +310,32 @@ def build_dataset(
     result = BuildResult(vocabulary.base_iri, names, built=built or build_date())
     cores = os.cpu_count() or 1
 
-    with phase("records (parse, fiches.jsonl)"):
-        first = _write_records(fiches, out / RECORDS, mapper)
-    result.kept = first.count
-    _report_similar_structures(first.structures, report)
-    triples = SortedNTriples()
-    triples.add(vocabulary.triples())
-    processes = workers if workers is not None else (cores if first.count >= PARALLEL_FICHES else 0)
-    with phase("mapping (triples, texts read)"):
-        _map_records(out / RECORDS, first, mapper, triples, result, report, processes)
+    read = out / f".{RECORDS}.read"
+    try:
+        with phase("records (parse)"):
+            first = _write_records(fiches, read, mapper)
+        result.kept = first.count
+        _report_similar_structures(first.structures, report)
+        triples = SortedNTriples()
+        triples.add(vocabulary.triples())
+        processes = workers if workers is not None else (cores if first.count >= PARALLEL_FICHES else 0)
+        previous = CacheReader(cache, vocabulary.base_iri) if cache is not None else None
+        if previous is not None and not previous.usable:
+            result.mapping.cache_unused = previous.reason
+        writer = CacheWriter(out / CACHE, vocabulary.base_iri)
+        try:
+            with phase("mapping (triples, texts read), fiches.jsonl"), atomic_write(out / RECORDS) as records:
+                _map_records(
+                    read, first, mapper, triples, result, report, processes, previous, writer, records
+                )
+            if previous is not None:
+                previous.close()
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+    finally:
+        read.unlink(missing_ok=True)
     _report_unreviewed(mapper, report)
     del first
 
@@ -262,7 +370,7 @@ def build_dataset(
         keep_publication(out, publication)
         del store
     with atomic_write(out / METADATA) as handle:
-        json.dump(asdict(result), handle, ensure_ascii=False, indent=2, sort_keys=True)
+        json.dump(result.metadata(), handle, ensure_ascii=False, indent=2, sort_keys=True)
         handle.write("\n")
     return result
 
@@ -291,48 +399,94 @@ def _log_timed(timed: tuple[str, float, float]) -> None:
     )
 
 
-#: A fiche to map: its record's JSON line and its action path; None for a merged duplicate.
+#: A fiche to map: its record's JSON line and its IRI path.
 _Task = tuple[str, str]
-#: What mapping a fiche gives: its N-Triples lines, the doubts to report, the concepts it minted.
-_Mapped = tuple[str, list[Problem], dict[str, tuple[str, str, Source]]]
+#: What mapping a fiche gives: its content triples (N-Triples lines, zlib), the doubts to report, the
+#: concepts it minted.
+_Mapped = tuple[bytes, list[Problem], dict[str, tuple[str, str, Source]]]
+#: How pass 2 had a fiche's triples: merged into an earlier fiche (none of its own), mapped, cached.
+MERGED, MAPPED, CACHED = "merged", "mapped", "cached"
+
+
+class _Decided(NamedTuple):
+    """What pass 2 decided for one record, in the order of the records."""
+
+    notes: list[Problem]
+    how: str
+    task: _Task | None = None
+    #: For a mapped or cached fiche: its path, digest, chosen spellings, source; the cached entry.
+    path: str = ""
+    digest: str = ""
+    spellings: str = ""
+    source: Source | None = None
+    entry: Entry | None = None
 
 
 def _map_records(
-    records: Path,
+    read: Path,
     first: _Pass1,
     mapper: Mapper,
     triples: SortedNTriples,
     result: BuildResult,
     report: Callable[[Problem], None],
     processes: int,
+    previous: CacheReader | None,
+    writer: CacheWriter,
+    records: Any,
 ) -> None:
-    """Pass 2: every fiche's triples into ``triples``, in ``processes`` worker processes (none: here).
+    """Pass 2: every fiche's triples into ``triples``, in ``processes`` worker processes (none: here);
+    the records, each with its IRI path, to ``records``; each fiche's mapping to the cache ``writer``.
 
-    What only the whole corpus tells (identity clashes, exact duplicates) is decided here, in the order of
-    the records; workers only map. Results come back in that order, so the reports and the first source
-    of each concept no scheme holds are those of a mapping in one process.
+    What only the whole corpus tells (IRI paths, identity clashes, exact duplicates, withdrawals) is
+    decided here, in the order of the records; workers only map. A fiche the previous cache holds with
+    the same path, content and chosen spellings is not mapped: its triples come from the cache. Results
+    come back in the order of the records, so the reports and the first source of each concept no scheme
+    holds are those of a mapping in one process.
     """
     identities = first.identities
-    first_seen: dict[str, tuple[str, Source]] = {}
+    paths = assign_paths(identities, first.chemins)
+    first_seen: dict[str, Source] = {}
     unreviewed: dict[str, tuple[str, str, Source]] = {}
+    stats = result.mapping
 
-    def replay(notes: list[Problem], mapped: _Mapped | None) -> None:
-        for note in notes:
+    def replay(decided: _Decided, mapped: _Mapped | None) -> None:
+        for note in decided.notes:
             report(note)
+        if decided.how == MERGED:
+            return
+        source = decided.source
+        assert source is not None
         if mapped is not None:
-            text, doubts, minted = mapped
-            triples.add_lines(text)
-            for doubt in doubts:
-                report(doubt)
-            for iri, first_read in minted.items():
-                unreviewed.setdefault(iri, first_read)
+            blob, doubts, minted = mapped
+            entry = Entry(
+                decided.digest,
+                decided.spellings,
+                blob,
+                tuple(doubt.message for doubt in doubts),
+                {iri: (key, value) for iri, (key, value, _) in minted.items()},
+            )
+        else:
+            entry = decided.entry
+            assert entry is not None
+            doubts = [Problem(source.file, source.line, message) for message in entry.doubts]
+            minted = {iri: (key, value, source) for iri, (key, value) in entry.minted.items()}
+        triples.add_lines(zlib.decompress(entry.triples).decode("utf-8"))
+        writer.put(decided.path, entry)
+        for doubt in doubts:
+            report(doubt)
+        for iri, first_read in minted.items():
+            unreviewed.setdefault(iri, first_read)
 
-    def decided() -> Iterator[tuple[list[Problem], _Task | None]]:
-        with records.open(encoding="utf-8") as handle:
+    def decided() -> Iterator[_Decided]:
+        with read.open(encoding="utf-8") as handle:
             lines = (line for line in handle if line.strip())
-            for line, (path, digest, source) in zip(lines, first.fiches, strict=True):
+            for line, record in zip(lines, first.fiches, strict=True):
+                digest, source = record.digest, record.source
+                path = paths[digest]
+                retrait = first.retraits[digest]
+                records.write(_with_path(line, path, retrait))
                 notes: list[Problem] = []
-                if len(identities[path]) > 1:
+                if record.chemin is None and len(identities[record.identity]) > 1:
                     notes.append(
                         Problem(
                             source.file,
@@ -342,9 +496,18 @@ def _map_records(
                             "changes",
                         )
                     )
-                    path = f"{path}-{digest[:6]}"
+                elif record.chemin is not None and record.chemin != path:
+                    notes.append(
+                        Problem(
+                            source.file,
+                            source.line,
+                            f"the record's IRI path {record.chemin!r} is another fiche's: given {path!r}",
+                        )
+                    )
+                node = ox.NamedNode(f"{mapper.base}fiche/{path}")
+                triples.add(mapper.source_extract(source, node))
                 if digest in first_seen:
-                    kept_path, kept = first_seen[digest]
+                    kept = first_seen[digest]
                     notes.append(
                         Problem(
                             source.file,
@@ -353,32 +516,37 @@ def _map_records(
                         )
                     )
                     result.merged += 1
-                    node = ox.NamedNode(f"{mapper.base}fiche/{kept_path}")
-                    triples.add(mapper.extract(Fiche.from_json(json.loads(line)), node))
-                    yield notes, None
+                    yield _Decided(notes, MERGED)
                     continue
-                first_seen[digest] = (path, source)
+                first_seen[digest] = source
                 result.actions += 1
-                yield notes, (line, path)
+                if retrait is not None:
+                    result.withdrawn += 1
+                    triples.add(mapper.withdrawal(path, retrait))
+                spellings = mapper.spelling_choice(record.spelling)
+                entry = previous.get(path) if previous is not None else None
+                if entry is not None and entry.digest == digest and entry.spellings == spellings:
+                    stats.cached += 1
+                    yield _Decided(notes, CACHED, None, path, digest, spellings, source, entry)
+                    continue
+                if entry is not None and entry.digest == digest:
+                    stats.respelled += 1
+                stats.mapped += 1
+                yield _Decided(notes, MAPPED, (line, path), path, digest, spellings, source)
 
     if processes <= 1:
-        for notes, task in decided():
-            replay(notes, _map_one(mapper, *task) if task is not None else None)
+        for item in decided():
+            replay(item, _map_one(mapper, *item.task) if item.task is not None else None)
     else:
         _preload_readers()  # forked workers inherit the gazetteers instead of each reading them again
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         initargs = (mapper.vocabulary.base_iri, mapper.spellings.counts)
         with context.Pool(processes, initializer=_start_worker, initargs=initargs) as pool:
-            pending: deque[tuple[list[tuple[list[Problem], bool]], Any]] = deque()
+            pending: deque[tuple[list[_Decided], Any]] = deque()
             for chunk in _chunks(decided(), CHUNK):
-                tasks = [task for _, task in chunk if task is not None]
-                pending.append(
-                    (
-                        [(notes, task is not None) for notes, task in chunk],
-                        pool.apply_async(_map_chunk, (tasks,)),
-                    )
-                )
+                tasks = [item.task for item in chunk if item.task is not None]
+                pending.append((chunk, pool.apply_async(_map_chunk, (tasks,)) if tasks else None))
                 while len(pending) > 2 * processes + 2:  # bounded: a few chunks in flight per worker
                     _replay_chunk(pending.popleft(), replay)
             while pending:
@@ -386,14 +554,24 @@ def _map_records(
     mapper.unreviewed = unreviewed
 
 
+def _with_path(line: str, path: str, retrait: str | None) -> str:
+    """A record's JSON line (format keys only) with its IRI path and withdrawal day appended."""
+    extra = f', "chemin": {json.dumps(path, ensure_ascii=False)}'
+    if retrait is not None:
+        extra += f', "retrait": {json.dumps(retrait)}'
+    line = line.rstrip("\n")
+    assert line.endswith("}")
+    return f"{line[:-1]}{extra}}}\n"
+
+
 def _replay_chunk(
-    chunk: tuple[list[tuple[list[Problem], bool]], Any],
-    replay: Callable[[list[Problem], _Mapped | None], None],
+    chunk: tuple[list[_Decided], Any],
+    replay: Callable[[_Decided, _Mapped | None], None],
 ) -> None:
     items, answer = chunk
-    mapped = iter(answer.get())
-    for notes, was_mapped in items:
-        replay(notes, next(mapped) if was_mapped else None)
+    mapped = iter(answer.get() if answer is not None else ())
+    for item in items:
+        replay(item, next(mapped) if item.task is not None else None)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -408,12 +586,13 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _map_one(mapper: Mapper, line: str, path: str) -> _Mapped:
-    """One fiche's triples as N-Triples lines, with the doubts and new concepts its mapping noted."""
+    """One fiche's content triples as N-Triples lines (zlib), with the doubts and new concepts its
+    mapping noted."""
     fiche = Fiche.from_json(json.loads(line))
-    text = "".join(map(ntriples_line, mapper.triples(fiche, path)))
+    text = "".join(map(ntriples_line, mapper.content_triples(fiche, path)))
     doubts, mapper.doubts = mapper.doubts, []
     minted, mapper.unreviewed = mapper.unreviewed, {}
-    return text, doubts, minted
+    return zlib.compress(text.encode("utf-8"), 1), doubts, minted
 
 
 _WORKER: Mapper | None = None

@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import PurePath
 
 import pyoxigraph as ox
@@ -25,13 +26,14 @@ from .departements import Departement, find_departement
 from .enrich import Context, enrichment_triples
 from .export import Problem
 from .iris import slug
-from .record import LIST_FIELDS, Fiche, Source
+from .record import DATASET_KEYS, LIST_FIELDS, Fiche, Source
 from .vocabulary import RDF_TYPE, SCHEMES, Vocabulary, mlg
 
 DCT = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+PROV = "http://www.w3.org/ns/prov#"
 ORG = "http://www.w3.org/ns/org#"
 SCHEMA = "https://schema.org/"
 IGEO = "http://rdf.insee.fr/def/geo#"
@@ -63,8 +65,11 @@ def _fr(text: str) -> ox.Literal:
 
 
 def content_digest(fiche: Fiche) -> str:
-    """A digest of everything the fiche says (not where it was read): equal digests, exact duplicates."""
-    payload = {key: value for key, value in fiche.to_json().items() if key != "source"}
+    """A digest of everything the fiche says (not where it was read, nor what a dataset noted about it:
+    its IRI path, its withdrawal): equal digests, exact duplicates."""
+    payload = {
+        key: value for key, value in fiche.to_json().items() if key != "source" and key not in DATASET_KEYS
+    }
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
@@ -78,12 +83,21 @@ def action_path(fiche: Fiche) -> str:
     assert departement is not None, "only fiches with a known département are mapped"
     title = slug(fiche.titre or "") or "sans-titre"
     year = f"-{fiche.annee}" if fiche.annee is not None else ""
-    return f"{departement.code.lower()}/{slug(fiche.structure or '') or 'sans-nom'}/{title}{year}"
+    return f"{departement.code.lower()}/{_name_slug(fiche.structure or '')}/{title}{year}"
 
 
 def structure_path(fiche: Fiche) -> str:
-    """The path of a fiche's structure under ``structure/``: département and name."""
-    return action_path(fiche).rsplit("/", 1)[0]
+    """The path of a fiche's structure under ``structure/``: département and name (its action path up to
+    the title)."""
+    departement = find_departement(fiche.departement or "")
+    assert departement is not None, "only fiches with a known département are mapped"
+    return f"{departement.code.lower()}/{_name_slug(fiche.structure or '')}"
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_slug(name: str) -> str:
+    """A structure name's slug (structures come back from fiche to fiche: computed once each)."""
+    return slug(name) or "sans-nom"
 
 
 @dataclass
@@ -113,6 +127,28 @@ class Spellings:
             self.add(vocabulary.concept_key(key, value), value)
 
 
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def french_date(day: str) -> str:
+    """An ISO 8601 day as French words: "2026-11-25" -> "25 novembre 2026"."""
+    year, month, date = day.split("-")
+    return f"{int(date)} {MONTHS[int(month) - 1]} {year}"
+
+
 def controlled_values(fiche: Fiche) -> Iterator[tuple[str, str]]:
     """(record key, value) for every controlled value of the fiche, without repeats."""
     for key in SCHEMES:
@@ -132,6 +168,8 @@ class Mapper:
     unreviewed: dict[str, tuple[str, str, Source]] = field(default_factory=dict)
     #: Readings of the texts a person should settle (ambiguous or weak places), in the order read.
     doubts: list[Problem] = field(default_factory=list)
+    #: (record key, value) -> whether no reviewed scheme holds it (memo of :meth:`spelling_keys`).
+    _unreviewed_values: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     @property
     def base(self) -> str:
@@ -143,24 +181,83 @@ class Mapper:
         return ox.NamedNode(f"{self.base}source/{slug(name) or 'export'}")
 
     def extract(self, fiche: Fiche, fiche_node: ox.NamedNode) -> Iterator[ox.Triple]:
-        """Where the fiche was read: the file and line, as an RFC 5147 fragment of the file's IRI.
+        """Where the fiche was read: the file and line, as an RFC 5147 fragment of the file's IRI."""
+        return self.source_extract(fiche.source, fiche_node)
+
+    def source_extract(self, source: Source, fiche_node: ox.NamedNode) -> Iterator[ox.Triple]:
+        """Where a fiche was read: the file and line, as an RFC 5147 fragment of the file's IRI.
 
         RFC 5147 counts positions between lines from 0, so 1-based line n is ``#line=n-1,n``.
         """
-        document = self.source_document(fiche.source.file)
-        extract = ox.NamedNode(f"{document.value}#line={fiche.source.line - 1},{fiche.source.line}")
-        name = PurePath(fiche.source.file).name
+        document = self.source_document(source.file)
+        extract = ox.NamedNode(f"{document.value}#line={source.line - 1},{source.line}")
+        name = PurePath(source.file).name
         yield ox.Triple(fiche_node, mlg("extrait"), extract)
         yield ox.Triple(extract, RDF_TYPE, mlg("ExtraitSource"))
         yield ox.Triple(extract, ox.NamedNode(DCT + "isPartOf"), document)
         yield ox.Triple(
             extract,
             mlg("ligne"),
-            ox.Literal(str(fiche.source.line), datatype=ox.NamedNode(XSD + "integer")),
+            ox.Literal(str(source.line), datatype=ox.NamedNode(XSD + "integer")),
         )
-        yield ox.Triple(extract, LABEL, _fr(f"{name}, ligne {fiche.source.line}"))
+        yield ox.Triple(extract, LABEL, _fr(f"{name}, ligne {source.line}"))
         yield ox.Triple(document, RDF_TYPE, mlg("DocumentSource"))
         yield ox.Triple(document, TITLE, ox.Literal(name))
+
+    def withdrawal(self, path: str, day: str) -> Iterator[ox.Triple]:
+        """The marks of a fiche withdrawn on ``day`` (ISO 8601) from its source: kept, never deleted.
+
+        The fiche (a ``prov:Entity``) ends its validity: ``prov:invalidatedAtTime``, as a day. The action
+        is a ``prov:Activity``, which PROV-O declares disjoint from entities, so it does not take that
+        property: it says so in words (``skos:editorialNote``), as the fiche does, for the pages; queries
+        reach the date through its fiche (``foaf:isPrimaryTopicOf/prov:invalidatedAtTime``).
+        """
+        action = ox.NamedNode(f"{self.base}action/{path}")
+        fiche_node = ox.NamedNode(f"{self.base}fiche/{path}")
+        said = french_date(day)
+        note = ox.NamedNode(SKOS + "editorialNote")
+        yield ox.Triple(
+            fiche_node,
+            ox.NamedNode(PROV + "invalidatedAtTime"),
+            ox.Literal(day, datatype=ox.NamedNode(XSD + "date")),
+        )
+        yield ox.Triple(
+            fiche_node,
+            note,
+            _fr(
+                f"Fiche retirée le {said} : elle ne figure plus dans l'export le plus récent de sa source. "
+                "Elle reste publiée pour mémoire."
+            ),
+        )
+        yield ox.Triple(
+            action,
+            note,
+            _fr(
+                f"Fiche retirée le {said} : l'action ne figure plus dans l'export le plus récent de sa "
+                "source. Elle reste publiée pour mémoire."
+            ),
+        )
+
+    def spelling_keys(self, fiche: Fiche) -> tuple[tuple[str, str], ...]:
+        """The (spelling key, value as written) pairs whose chosen spelling the fiche's triples show.
+
+        The structure's label, and the label of every concept minted for a value no scheme holds: a
+        reviewed concept's labels come from its scheme, whatever the spellings counted.
+        """
+        keys = [(structure_path(fiche), fiche.structure or "")]
+        memo = self._unreviewed_values
+        for key, value in controlled_values(fiche):
+            unreviewed = memo.get((key, value))
+            if unreviewed is None:
+                unreviewed = memo[(key, value)] = bool(self.vocabulary.concept(key, value)[1])
+            if unreviewed:
+                keys.append((self.vocabulary.concept_key(key, value), value))
+        return tuple(keys)
+
+    def spelling_choice(self, keys: Iterable[tuple[str, str]]) -> str:
+        """The spellings chosen now for ``keys`` (see :meth:`spelling_keys`), as one string: a fiche
+        mapped under another choice has other labels."""
+        return "\x1f".join(self.spellings.preferred(key, value) for key, value in keys)
 
     def departement_node(self, dep: Departement) -> ox.NamedNode:
         """The IRI of a département, keyed by its INSEE code."""
@@ -186,6 +283,16 @@ class Mapper:
 
     def triples(self, fiche: Fiche, path: str) -> Iterator[ox.Triple]:
         """Every triple of one fiche whose action lives at ``action/<path>``."""
+        yield from self.content_triples(fiche, path)
+        fiche_node = ox.NamedNode(f"{self.base}fiche/{path}")
+        yield from self.source_extract(fiche.source, fiche_node)
+        if fiche.retrait is not None:
+            yield from self.withdrawal(path, fiche.retrait)
+
+    def content_triples(self, fiche: Fiche, path: str) -> Iterator[ox.Triple]:
+        """The triples of one fiche that follow from what it says and its path, not from where it was read
+        (its source extract) nor from whether it was withdrawn: what a build may keep from one build to
+        the next (with the spellings chosen, see :meth:`spelling_keys`)."""
         action = ox.NamedNode(f"{self.base}action/{path}")
         fiche_node = ox.NamedNode(f"{self.base}fiche/{path}")
         departement, departement_triples = self.departement(fiche.departement or "")
@@ -235,7 +342,6 @@ class Mapper:
         yield ox.Triple(fiche_node, RDF_TYPE, mlg("Fiche"))
         yield ox.Triple(fiche_node, LABEL, _fr(f"Fiche-action « {title} »"))
         yield ox.Triple(fiche_node, ox.NamedNode(FOAF + "primaryTopic"), action)
-        yield from self.extract(fiche, fiche_node)
 
     def concepts(self, fiche: Fiche, action: ox.NamedNode) -> Iterator[ox.Triple]:
         """Links from the action to the concepts its controlled values name (new ones minted).

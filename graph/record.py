@@ -3,6 +3,12 @@
 One record per fiche, its fields named as the JSON keys that `maillage parse` prints. Values stay as the
 export wrote them (trimmed, bullets removed); normalising them is the RDF mapping's job, so that the
 record can always be checked against the page it came from.
+
+A dataset's own records (its ``fiches.jsonl``) carry two more keys after ``source``, which the interchange
+format of ``maillage parse`` never has: ``chemin``, the path the build gave the fiche's IRIs
+(``action/<chemin>``, ``fiche/<chemin>``), so that a rebuild from the records, or an update, never renames
+a published IRI; and ``retrait``, the day (ISO 8601) an update found the fiche missing from a newer export
+of its source, only for a withdrawn fiche.
 """
 
 from __future__ import annotations
@@ -66,6 +72,10 @@ class Fiche:
     perspectives: str | None = None
     annee: int | None = None
     source: Source = field(default_factory=lambda: Source("", 0))
+    #: The path of the fiche's IRIs, once a build has given it one (dataset records only).
+    chemin: str | None = None
+    #: The day the fiche was found withdrawn from its source, ISO 8601 (dataset records only).
+    retrait: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The record as the JSON object of the interchange format (key order fixed).
@@ -77,14 +87,22 @@ class Fiche:
         for name in LIST_FIELDS:
             data[name] = list(data[name])
         data["source"] = {"file": self.source.file, "line": self.source.line}
+        for name in DATASET_KEYS:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fiche:
-        """Read back a record written by :meth:`to_json`; unknown or missing keys are errors."""
+        """Read back a record written by :meth:`to_json`; unknown or missing keys are errors.
+
+        The dataset keys (``chemin``, ``retrait``) may be there or not.
+        """
         expected = set(JSON_KEYS)
-        if set(data) != expected:
-            raise ValueError(f"record keys differ from the format: {sorted(set(data) ^ expected)}")
+        keys = set(data) - set(DATASET_KEYS)
+        if keys != expected:
+            raise ValueError(f"record keys differ from the format: {sorted(keys ^ expected)}")
         values = dict(data)
         values["source"] = Source(**values["source"])
         return cls(**values)
@@ -94,9 +112,11 @@ class Fiche:
         return tuple(
             tuple(getattr(self, f.name)) if f.name in LIST_FIELDS else getattr(self, f.name)
             for f in fields(self)
-            if f.name != "source"
+            if f.name != "source" and f.name not in DATASET_KEYS
         )
 
 
+#: The keys only a dataset's records carry (see the module's docstring), after the format's keys.
+DATASET_KEYS = ("chemin", "retrait")
 #: The keys of the interchange format, in order.
-JSON_KEYS = tuple(f.name for f in fields(Fiche))
+JSON_KEYS = tuple(f.name for f in fields(Fiche) if f.name not in DATASET_KEYS)

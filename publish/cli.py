@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -11,7 +13,8 @@ import click
 import waitress
 from tqdm import tqdm
 
-from maillage.graph.build import build_dataset, log, normalise_base_iri, phase, read_metadata
+from maillage.graph import releases
+from maillage.graph.build import BuildResult, build_dataset, log, normalise_base_iri, phase, read_metadata
 from maillage.graph.catalogue import catalogue
 from maillage.graph.description import read_publication
 from maillage.graph.export import Problem, read_exports
@@ -19,8 +22,10 @@ from maillage.graph.iris import DEFAULT_BASE_IRI
 from maillage.graph.record import Fiche
 from maillage.graph.remote import RemoteStore
 from maillage.graph.store import StoreMode, open_store
+from maillage.graph.update import NothingToUpdate, update_dataset
 from maillage.graph.validate import Outcome, check_dataset, start_validation
 
+from . import reload
 from .app import Settings, create_app
 from .generate_command import generate_command
 from .guard import Refused, check_query
@@ -115,9 +120,20 @@ def _summary(tally: Tally, merged: int | None = None, extra: str = "") -> None:
 @click.option(
     "--out",
     "out",
-    required=True,
+    default=None,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Dataset folder to write (created if needed).",
+    help="Dataset folder to write: a link to its newest complete release, in OUT.releases/ "
+    "[required, except with --update: DIR].",
+)
+@click.option(
+    "--update",
+    "update",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Update the dataset DIR (written by `maillage build`) with the newer exports FILES: their fiches "
+    "are added or replace DIR's at the same IRIs, the fiches of the same files that they no longer hold "
+    "are marked withdrawn, the others are kept; only new and changed fiches are mapped.",
 )
 @click.option(
     "--base-iri",
@@ -141,16 +157,35 @@ def _summary(tally: Tally, merged: int | None = None, extra: str = "") -> None:
     "of the dataset's description (catalogue.ttl).",
 )
 def build(
-    files: tuple[str, ...], out: Path, base_iri: str | None, validate: bool, description: Path | None
+    files: tuple[str, ...],
+    out: Path | None,
+    base_iri: str | None,
+    validate: bool,
+    description: Path | None,
+    update: Path | None,
 ) -> None:
     """Parse export FILES, map them to RDF and write the dataset folder OUT.
 
     OUT receives fiches.jsonl (the records), graph.nt (sorted N-Triples, byte-identical for the same
     input), graph.ttl, graph.jsonld, the Oxigraph query store, the dataset's description catalogue.ttl
     (DCAT-AP and VoID) and build.json.
+
+    With --update DIR, FILES are newer exports: DIR (or OUT, if given) receives DIR's dataset updated
+    with them, as a full build of its records would give it.
     """
+    if out is None and update is None:
+        raise click.UsageError("Missing option '--out' (or '--update DIR').")
+    out = out if out is not None else update
+    assert out is not None
     try:
         base = normalise_base_iri(base_iri)
+        if update is not None:
+            kept_base = read_metadata(update).base_iri
+            if base_iri is not None and base != kept_base:
+                raise ValueError(f"an update keeps the dataset's base IRI ({kept_base}), got {base}")
+            base = kept_base
+    except FileNotFoundError as error:
+        raise click.BadParameter(str(error), param_hint="--update") from error
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--base-iri") from error
     try:
@@ -166,16 +201,22 @@ def build(
         if validate and tally.kept:  # beside the other dumps, as soon as the graph is written
             validation.append(start_validation(ntriples, store, base_iri, triples))
 
-    result = build_dataset(
-        fiches, out, base, files, report=tally.note, publication=description, on_graph=start
-    )
-    if result.kept == 0:
-        _summary(tally)
-        click.echo(f"no fiche could be read from {', '.join(files)}: nothing built", err=True)
-        raise SystemExit(1)
-    _summary(
-        tally, merged=result.merged, extra=f", actions: {result.actions}, triples written: {result.triples}"
-    )
+    stage = _staging(out)  # a new release beside OUT, switched in at the end (graph/releases.py)
+    if update is not None:
+        result = _update(update, fiches, stage.path, files, tally, description, start)
+    else:
+        result = build_dataset(
+            fiches, stage.path, base, files, report=tally.note, publication=description, on_graph=start
+        )
+        if result.kept == 0:
+            _summary(tally)
+            click.echo(f"no fiche could be read from {', '.join(files)}: nothing built", err=True)
+            raise SystemExit(1)
+        _summary(
+            tally,
+            merged=result.merged,
+            extra=f", actions: {result.actions}, triples written: {result.triples}",
+        )
     click.echo(f"wrote {out}/ (base IRI {result.base_iri})", err=True)
     for started in validation:
         with phase("SHACL (waiting for the validation)"):
@@ -186,7 +227,58 @@ def build(
             outcome.cpu,
             extra={"phase": "  SHACL validation", "seconds": outcome.seconds, "cpu": outcome.cpu},
         )
-        _report_outcome(outcome, out)
+        if outcome.violations:  # not published: OUT still shows the previous release
+            click.echo(f"not published: {out} unchanged; this build is kept in {stage.reject()}", err=True)
+        _report_outcome(outcome, stage.path if outcome.violations else out)
+    click.echo(f"{out} switched to {stage.commit()}", err=True)
+
+
+def _update(
+    folder: Path,
+    fiches: Iterable[Fiche],
+    out: Path,
+    files: tuple[str, ...],
+    tally: Tally,
+    description: Path | None,
+    start: Callable[[Path, Path, str, int], None],
+) -> BuildResult:
+    """``build --update``: the dataset ``folder`` updated with ``fiches`` into ``out``; what it did, said."""
+    try:
+        done = update_dataset(
+            folder, fiches, out, files, report=tally.note, publication=description, on_graph=start
+        )
+    except NothingToUpdate:
+        _summary(tally)
+        click.echo(f"no fiche could be read from {', '.join(files)}: {folder} not updated", err=True)
+        raise SystemExit(1) from None
+    result = done.build
+    _summary(
+        tally,
+        merged=done.merged,
+        extra=f", actions: {result.actions} (withdrawn: {result.withdrawn}), "
+        f"triples written: {result.triples}",
+    )
+    for file in files:
+        if Path(file).name not in done.sources:
+            click.echo(f"{file}: no fiche read: its fiches in {folder} are left as they were", err=True)
+    mapping = result.mapping
+    unused = f"; the cache was not used: {mapping.cache_unused}" if mapping.cache_unused else ""
+    click.echo(
+        f"update of {folder}: added {done.added}, replaced {done.replaced}, unchanged {done.unchanged}, "
+        f"restored {done.restored}, withdrawn {done.withdrawn} (still withdrawn {done.still_withdrawn}), "
+        f"untouched {done.untouched}; fiches re-mapped: {mapping.mapped} (for a changed spelling: "
+        f"{mapping.respelled}), taken from the cache: {mapping.cached}{unused}",
+        err=True,
+    )
+    return result
+
+
+def _staging(out: Path) -> releases.Stage:
+    """A new release of OUT for this command; removed when the command ends without committing it."""
+    try:
+        return click.get_current_context().with_resource(releases.staging(out))
+    except releases.OutputError as error:
+        raise click.BadParameter(str(error), param_hint="--out") from error
 
 
 @main.command("validate")
@@ -322,6 +414,14 @@ def publish(data: Path, out: Path, base_iri: str | None, site_url: str | None) -
     help="With --sparql: the graph to read, or 'default' [default: the dataset's IRI, where "
     "`maillage push` puts it].",
 )
+@click.option(
+    "--reload-interval",
+    default=reload.INTERVAL,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds between two looks at DATA: a new build there is served without a restart (SIGHUP: "
+    "look now; 0: only on SIGHUP).",
+)
 def serve(
     data: Path,
     host: str,
@@ -334,8 +434,13 @@ def serve(
     store: str,
     remote_url: str | None,
     graph: str | None,
+    reload_interval: float,
 ) -> None:
-    """Serve the dataset DATA: the SPARQL endpoint and its query page, behind waitress."""
+    """Serve the dataset DATA: the SPARQL endpoint and its query page, behind waitress.
+
+    When a build switches DATA to a new release, the server prepares it in the background and then
+    serves it, without dropping a request; a broken release is refused and the old one goes on.
+    """
     settings = Settings(
         time_limit=time_limit,
         max_rows=max_rows,
@@ -349,9 +454,12 @@ def serve(
         remote = None
         if remote_url is not None:
             remote = RemoteStore(checked_url(remote_url, "--sparql"), graph_iri(graph, data))
-        app = create_app(data, settings, remote)
+        app = reload.Reloader(data, lambda release: create_app(release, settings, remote), reload_interval)
     except (FileNotFoundError, RuntimeError) as error:
         raise click.ClickException(str(error)) from error
+    _log_to_stderr(reload.log)
+    app.start()
+    signal.signal(signal.SIGHUP, lambda signum, frame: app.wake())
     source = f" (graph read from {remote_url})" if remote_url else ""
     click.echo(f"Maillage: serving {data}{source} at http://{host}:{port}/sparql (Ctrl+C to stop)", err=True)
     waitress.serve(
@@ -363,6 +471,16 @@ def serve(
         max_request_header_size=settings.max_request_bytes,
         _quiet=True,
     )
+
+
+def _log_to_stderr(logger: logging.Logger) -> None:
+    """What ``logger`` says at INFO and above, as lines on stderr (the server's reloads)."""
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 @main.command()
