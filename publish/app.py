@@ -106,6 +106,7 @@ def _read_remotely(app: Flask, data: Path, remote: RemoteStore, settings: Settin
     remote = remote.limited(settings.time_limit)
     site = linked_data.Site(data)
     site.store = remote  # the pages' store, in place of the folder's (a cached property, set once here)
+    site.keeps_bodies = False  # the remote graph may change under the same pages
     app.extensions["maillage.site"] = site
     app.extensions["maillage.reseau"] = reseau.Networks(data, remote, dataset_version(data))
     app.config["MAILLAGE_REMOTE"] = True

@@ -61,6 +61,8 @@ class Site:
     """The dataset as the linked-data layer reads it: its store, opened read-only, and derived facts."""
 
     folder: Path
+    #: Whether document bodies are kept between requests: a release never changes, a remote graph may.
+    keeps_bodies: bool = True
     _bodies: OrderedDict[tuple[str, str], bytes | None] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -138,7 +140,7 @@ class Site:
                 return self._bodies[key]
         document = self.document(stem)
         body = None if document is None else document_body(self, document, stem, ext, static_site=False)
-        if body is None or len(body) <= BODY_KEPT_BYTES:
+        if self.keeps_bodies and (body is None or len(body) <= BODY_KEPT_BYTES):
             with self._lock:
                 self._bodies[key] = body
                 while len(self._bodies) > BODIES_KEPT:
