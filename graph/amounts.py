@@ -80,6 +80,17 @@ def _fold_char(char: str) -> str:
     return "#" if base.isdigit() and not base.isascii() else base
 
 
+class _FoldTable(dict[int, str]):
+    """``_fold_char`` as a ``str.translate`` table, filled on demand: a text is folded in C."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLDS = _FoldTable()
+
+
 def _prepare(text: str) -> tuple[str, str]:
     """The text to slice (NFC, plain spaces and apostrophes) and its folded twin of the same length.
 
@@ -87,7 +98,7 @@ def _prepare(text: str) -> tuple[str, str]:
     shown as written.
     """
     work = unicodedata.normalize("NFC", text).translate(_PLAIN)
-    return work, "".join(_fold_char(char) for char in work)
+    return work, work.translate(_FOLDS)
 
 
 _PHONE = re.compile(r"(?<![\d+])(?:\+33 ?|0033 ?|0)[1-9](?:[ .-]?\d{2}){4}(?!\d)")
@@ -990,7 +1001,7 @@ def _fragment(work: str, start: int, end: int) -> str:
 
 
 def _fold_word(word: str) -> str:
-    return "".join(_fold_char(char) for char in word).strip("'")
+    return word.translate(_FOLDS).strip("'")
 
 
 def _why_aside(

@@ -22,7 +22,6 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from itertools import groupby
 from pathlib import Path
 from typing import IO
 
@@ -108,7 +107,10 @@ class SortedNTriples:
 
         The file's bytes go to each of ``sinks`` too, in blocks of about ``block_size`` bytes that end
         at a line's end, as they are written: a sink (the gzip copy, the store) works in its own thread
-        while the merge goes on, instead of reading the file again afterwards.
+        while the merge goes on, instead of reading the file again afterwards. (Blocks of 32 MB load the
+        store with less CPU, 20.1 s against 23.5 s at 20,000 fiches, 126 s against 133 s at 100,000, but
+        they leave it in a state where the build's aggregate queries are slower at 100,000 fiches, the
+        description's statistics 292 s against 88 s: measured on 2026-12-02, hence 8 MB.)
         """
         count = 0
         sinks = list(sinks)
@@ -277,12 +279,13 @@ def load_context() -> dict:
     return json.loads(ontology.context_file().read_text(encoding="utf-8"))
 
 
-def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, batch: int = 2000) -> None:
+def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, block_size: int = 4 << 20) -> None:
     """JSON-LD compacted with the project's context, one node object per subject, streamed.
 
-    Oxigraph writes the subjects' triples as expanded JSON-LD, ``batch`` subjects at a time; pyld compacts
-    them with the local context (no remote context is ever fetched) through :class:`NodeCompactor`, which
-    asks pyld once per shape of property and fills the answer in for every node. Memory stays flat; the
+    The sorted dump is read in blocks of whole subjects (about ``block_size`` bytes); Oxigraph parses each
+    block and writes its subjects' triples as expanded JSON-LD, all in Rust; pyld compacts them with the
+    local context (no remote context is ever fetched) through :class:`NodeCompactor`, which asks pyld
+    once per shape of node and fills the answer in for every node of that shape. Memory stays flat; the
     bytes are those ``jsonld.compact`` gives.
     """
     context = context if context is not None else load_context()
@@ -292,10 +295,9 @@ def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, batch:
         json.dump(context["@context"], out, ensure_ascii=False, sort_keys=True, indent=1)
         out.write(',\n"@graph": [')
         separator = "\n"
-        for nodes in _batches(groupby(read_ntriples(ntriples), key=lambda triple: triple.subject), batch):
-            expanded = json.loads(
-                ox.serialize([t for triples in nodes for t in triples], format=ox.RdfFormat.JSON_LD)
-            )
+        for block in _subject_blocks(ntriples, block_size):
+            quads = ox.parse(block, format=ox.RdfFormat.N_TRIPLES)
+            expanded = json.loads(ox.serialize(quads, format=ox.RdfFormat.JSON_LD))
             for node in compactor.nodes_json([_types_as_keyword(node) for node in expanded]):
                 out.write(separator)
                 out.write(node)
@@ -303,11 +305,45 @@ def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, batch:
         out.write("\n]\n}\n")
 
 
+def _subject_blocks(ntriples: Path, block_size: int) -> Iterator[bytes]:
+    """The lines of a sorted N-Triples file in blocks of about ``block_size`` bytes, each subject's lines
+    in one block (a block ends where a subject's lines begin). A file holding a blank node, whose label
+    is scoped to the file, comes as one block."""
+    with ntriples.open("rb") as handle:
+        if any(b"_:" in chunk for chunk in iter(lambda: handle.read(block_size), b"")):
+            handle.seek(0)
+            yield handle.read()
+            return
+        handle.seek(0)
+        rest = b""
+        while chunk := handle.read(block_size):
+            chunk = rest + chunk
+            end = chunk.rfind(b"\n") + 1
+            if not end:  # one line longer than a block: read on
+                rest = chunk
+                continue
+            last = chunk.rfind(b"\n", 0, end - 1) + 1  # the last whole line's start
+            subject = chunk[last : chunk.index(b" ", last) + 1]
+            # The sorted file keeps a subject's lines together: its first line starts the next block.
+            first = last
+            while first and chunk.startswith(subject, chunk.rfind(b"\n", 0, first - 1) + 1):
+                first = chunk.rfind(b"\n", 0, first - 1) + 1
+            if first:
+                yield chunk[:first]
+                rest = chunk[first:]
+            else:  # one subject fills the block: read on
+                rest = chunk
+        if rest:
+            yield rest
+
+
 #: Marks a slot of a shape: a character of Unicode's private use area, the slot's number, another one.
 _SLOT_OPEN, _SLOT_CLOSE = "\ue000", "\ue001"
 #: The namespace an IRI slot stands in when no IRI of the context begins the IRI.
 _NO_NAMESPACE = "urn:x-maillage-slot:"
 _SLOT = re.compile(f"(?:{re.escape(_NO_NAMESPACE)})?{_SLOT_OPEN}([0-9]+){_SLOT_CLOSE}")
+#: A text that needs escaping in JSON or holds a slot character (then pyld compacts its node whole).
+_SPECIAL = re.compile(f'[\\x00-\\x1f\\\\"{_SLOT_OPEN}{_SLOT_CLOSE}]')
 #: Context features under which a property's compaction may depend on more than its own values.
 _ENTANGLING = (
     '"@context"',
@@ -322,8 +358,8 @@ _ENTANGLING = (
 )
 #: The URI delimiters an IRI must end with to serve as a prefix (JSON-LD 1.1, "gen-delims").
 _DELIMITERS = ":/?#[]@"
-
-_Template = list[str | int]  # JSON text and slot numbers, alternately
+#: The keys a literal value may have in expanded JSON-LD for its node to be compacted part by part.
+_LITERAL_KEYS = frozenset({"@value", "@language", "@type"})
 
 
 class NodeCompactor:
@@ -340,12 +376,19 @@ class NodeCompactor:
     write it as the term). A node pyld might treat otherwise (a blank node, a text holding a slot character,
     a literal that is not a string) is compacted by pyld whole. The JSON is that of ``json.dumps(node,
     ensure_ascii=False, sort_keys=True)`` of pyld's node, byte for byte.
+
+    A template is kept as a format string (``str.format`` fills the slots in C), and a node's parts are read
+    in one pass over its values that builds no stand-in: stand-ins are built only for shapes not met yet.
     """
 
     def __init__(self, context: dict, memo_size: int = 100_000) -> None:
         self.context = context
         self.memo_size = memo_size
-        self._templates: dict[tuple, list[tuple[str, _Template]]] = {}
+        #: Part shape -> its (key, template) pairs, keys sorted; a template is the part's entry (quoted
+        #: key, colon, JSON value) as a format string whose fields are the part's slots.
+        self._templates: dict[tuple, list[tuple[str, str]]] = {}
+        #: IRI -> (what it adds to a shape, its slot's text or None when it has no slot).
+        self._iris: dict[str, tuple[object, str | None]] = {}
         terms = context["@context"]
         iris = {value for value in terms.values() if isinstance(value, str)}
         iris |= {value["@id"] for value in terms.values() if isinstance(value, dict) and "@id" in value}
@@ -371,42 +414,138 @@ class NodeCompactor:
 
     def nodes_json(self, nodes: list[dict]) -> list[str]:
         """Each node compacted, as ``json.dumps(node, ensure_ascii=False, sort_keys=True)`` writes it."""
-        shaped = [self._parts(node) if self._memo else None for node in nodes]
-        missing: dict[tuple, dict] = {}
-        for parts in shaped:
-            for shape, stand_in, _ in parts or ():
-                if shape not in self._templates and shape not in missing:
-                    missing[shape] = stand_in
-        if missing:
-            self.misses += len(missing)
-            if len(self._templates) + len(missing) > self.memo_size:
-                self._templates.clear()
-            for shape, compacted in zip(missing, self._compact(list(missing.values())), strict=True):
-                self._templates[shape] = [
-                    (key, self._template(value)) for key, value in sorted(compacted.items())
-                ]
+        templates = self._templates
         out: list[str] = []
-        for node, parts in zip(nodes, shaped, strict=True):
+        pending: list[tuple[int, dict, list[tuple[tuple, list[str]]]]] = []  # nodes of a shape not met yet
+        for node in nodes:
+            parts = self._read(node) if self._memo else None
             if parts is None:
                 out.append(self._dumps(self._compact([node])[0]))
                 continue
-            entries: list[tuple[str, str]] = []
-            for shape, _, texts in parts:
-                for key, template in self._templates[shape]:
-                    entries.append(
-                        (key, "".join(part if isinstance(part, str) else texts[part] for part in template))
-                    )
-            self.hits += len(parts)
-            entries.sort(key=lambda entry: entry[0])
-            if len({key for key, _ in entries}) != len(entries):  # two parts wrote one key: pyld decides
-                out.append(self._dumps(self._compact([node])[0]))
+            try:
+                entries = [
+                    (key, form.format(*texts)) for shape, texts in parts for key, form in templates[shape]
+                ]
+            except KeyError:
+                pending.append((len(out), node, parts))
+                out.append("")
                 continue
-            out.append("{" + ", ".join(f"{_quote(key)}: {value}" for key, value in entries) + "}")
+            out.append(self._node_json(node, entries))
+            self.hits += len(parts)
+        if pending:
+            self._learn([node for _, node, _ in pending])
+            for at, node, parts in pending:
+                entries = [
+                    (key, form.format(*texts)) for shape, texts in parts for key, form in templates[shape]
+                ]
+                out[at] = self._node_json(node, entries)
         return out
 
-    def _template(self, value: object) -> _Template:
+    def _node_json(self, node: dict, entries: list[tuple[str, str]]) -> str:
+        """The node's JSON from its parts' entries (key, JSON text): keys sorted; pyld decides when two
+        parts wrote one key."""
+        if len({key for key, _ in entries}) != len(entries):
+            return self._dumps(self._compact([node])[0])
+        entries.sort()
+        return "{" + ", ".join([entry for _, entry in entries]) + "}"
+
+    def _learn(self, nodes: list[dict]) -> None:
+        """The templates of the shapes of ``nodes`` not met yet: pyld compacts their stand-ins at once."""
+        templates = self._templates
+        missing: dict[tuple, dict] = {}
+        for node in nodes:
+            for shape, stand_in, _ in self._parts(node) or ():
+                if shape not in templates and shape not in missing:
+                    missing[shape] = stand_in
+        self.misses += len(missing)
+        if len(templates) + len(missing) > self.memo_size:  # bounded: start again with these nodes' shapes
+            templates.clear()
+            missing = {shape: stand_in for node in nodes for shape, stand_in, _ in self._parts(node) or ()}
+        for shape, compacted in zip(missing, self._compact(list(missing.values())), strict=True):
+            templates[shape] = [
+                (key, _braces(f"{_quote(key)}: ") + self._format(value))
+                for key, value in sorted(compacted.items())
+            ]
+
+    def _format(self, value: object) -> str:
+        """The JSON of a compacted value as a format string: its slots are the fields."""
         parts = _SLOT.split(self._dumps(value))
-        return [part if index % 2 == 0 else int(part) for index, part in enumerate(parts)]
+        return "".join(_braces(part) if index % 2 == 0 else f"{{{part}}}" for index, part in enumerate(parts))
+
+    def _iri(self, value: str) -> tuple[object, str | None] | None:
+        """What an IRI adds to a shape, and its slot's text (None: no slot, the IRI is in the shape);
+        None for an IRI pyld should see whole (a blank node, a slot character)."""
+        known = self._iris.get(value)
+        if known is not None:
+            return known
+        if value in self._term_iris:
+            known = (("=", value), None)
+        elif value.startswith("_:") or _SLOT_OPEN in value or _SLOT_CLOSE in value:
+            return None
+        else:
+            stem = value[: max(map(value.rfind, _DELIMITERS)) + 1]
+            namespace = self._by_stem.get(stem, "")
+            if namespace == "":  # the longest namespace that begins the IRI ends with a delimiter of it
+                if len(self._by_stem) >= self.memo_size:
+                    self._by_stem.clear()
+                namespace = self._by_stem[stem] = next(
+                    (ns for ns in self._namespaces if stem.startswith(ns)), None
+                )
+            known = (namespace, _escape(value if namespace is None else value[len(namespace) :]))
+        if len(self._iris) >= self.memo_size:
+            self._iris.clear()
+        self._iris[value] = known
+        return known
+
+    def _read(self, node: dict) -> list[tuple[tuple, list[str]]] | None:
+        """The node's parts as (shape, texts of its slots), as :meth:`_parts` finds them but without their
+        stand-ins (needed only for a shape not met before); None when pyld should compact the node whole."""
+        parts: list[tuple[tuple, list[str]]] = []
+        shape: list[object] = ["@head"]
+        texts: list[str] = []
+        known = self._iris
+        if "@id" in node:
+            value = node["@id"]
+            found = known.get(value) or self._iri(value)
+            if found is None:
+                return None
+            shape.append(found[0])
+            if found[1] is not None:
+                texts.append(found[1])
+        if "@type" in node:
+            shape.append(("@type", *node["@type"]))
+            parts.append((tuple(shape), texts))
+            shape, texts = [], []
+        special = _SPECIAL.search
+        literal_keys = _LITERAL_KEYS.issuperset
+        for name, values in node.items():
+            if name == "@id" or name == "@type":
+                continue
+            shape.append(name)
+            add, fill = shape.append, texts.append
+            for value in values:
+                if "@id" in value:
+                    if len(value) != 1:
+                        return None
+                    found = known.get(value["@id"]) or self._iri(value["@id"])
+                    if found is None:
+                        return None
+                    add(found[0])
+                    if found[1] is not None:
+                        fill(found[1])
+                    continue
+                text = value.get("@value")
+                if type(text) is not str or not literal_keys(value):
+                    return None
+                if special(text) is not None:
+                    if _SLOT_OPEN in text or _SLOT_CLOSE in text:
+                        return None
+                    text = json.dumps(text, ensure_ascii=False)[1:-1]
+                add((value.get("@language"), value.get("@type")))
+                fill(text)
+            parts.append((tuple(shape), texts))
+            shape, texts = [], []
+        return parts if not shape else None
 
     def _parts(self, node: dict) -> list[tuple[tuple, dict, list[str]]] | None:
         """The node's parts: (shape, stand-in node, the texts of its slots, JSON-escaped) for its ``@id``
@@ -416,21 +555,14 @@ class NodeCompactor:
         shape: list = []
 
         def iri(value: str) -> str | None:
-            if value in self._term_iris:
-                shape.append(value)
-                return value
-            if value.startswith("_:") or _SLOT_OPEN in value or _SLOT_CLOSE in value:
+            found = self._iri(value)
+            if found is None:
                 return None
-            stem = value[: max(map(value.rfind, _DELIMITERS)) + 1]
-            namespace = self._by_stem.get(stem, "")
-            if namespace == "":  # the longest namespace that begins the IRI ends with a delimiter of it
-                if len(self._by_stem) >= self.memo_size:
-                    self._by_stem.clear()
-                namespace = self._by_stem[stem] = next(
-                    (ns for ns in self._namespaces if stem.startswith(ns)), None
-                )
-            texts.append(_escape(value if namespace is None else value[len(namespace) :]))
-            shape.append(namespace)
+            shape.append(found[0])
+            if found[1] is None:
+                return value
+            namespace = found[0]
+            texts.append(found[1])
             return f"{namespace or _NO_NAMESPACE}{_SLOT_OPEN}{len(texts) - 1}{_SLOT_CLOSE}"
 
         head: dict = {}
@@ -493,6 +625,11 @@ _JSON_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
 
 def _quote(key: str) -> str:
     return json.dumps(key, ensure_ascii=False)
+
+
+def _braces(text: str) -> str:
+    """``text`` as literal text of a format string."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def compact_nodes(triples: list[ox.Triple], context: dict) -> list[dict]:

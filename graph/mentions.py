@@ -132,17 +132,21 @@ _PLAIN = _FoldTable(lower=False)
 _FOLDED = _FoldTable(lower=True)
 
 
+#: The characters a fold table may change: beyond ASCII, and the backtick.
+_FOLDABLE = re.compile(r"[^\x00-\x5f\x61-\x7f]")
+
+
 def _translate(text: str, table: _FoldTable) -> str:
     """``text.translate(table)``, replacing each distinct character that changes instead: a text has a
-    few of them and ``str.replace`` runs at C speed, where ``translate`` looks every character up."""
+    few of them and ``str.replace`` runs at C speed, where ``translate`` looks every character up (the
+    characters that may change are found by one regex scan, in C too)."""
     out = text
-    for char in set(text):
-        if char > "\x7f" or char == "`":
-            target = table[ord(char)]
-            if target != char:
-                if table[ord(target)] != target:  # replacements that chain: one pass of translate
-                    return text.translate(table)
-                out = out.replace(char, target)
+    for char in set(_FOLDABLE.findall(text)):
+        target = table[ord(char)]
+        if target != char:
+            if table[ord(target)] != target:  # replacements that chain: one pass of translate
+                return text.translate(table)
+            out = out.replace(char, target)
     return out
 
 
@@ -201,10 +205,20 @@ def _alias_key(matched: str) -> str:
 
 
 def _alternation(aliases: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex for many aliases, longest first so that the longest wins at a position."""
+    """One regex for many aliases, longest first so that the longest wins at a position.
+
+    The aliases are grouped by their first letter, each group in that order: at a position only the group
+    of the letter there can match, and it tries its aliases in the same order as the whole list would, so
+    the matches are the same; the engine tries a few groups at each position instead of every alias.
+    """
     patterns = sorted({_alias_pattern(alias) for alias in aliases}, key=lambda p: (-len(p), p))
     if not patterns:
         return None
+    if all(pattern[:1].isalnum() for pattern in patterns):  # each begins with its first letter, as is
+        groups: dict[str, list[str]] = {}
+        for pattern in patterns:
+            groups.setdefault(pattern[0], []).append(pattern)
+        patterns = ["(?:" + "|".join(group) + ")" for group in groups.values()]
     return re.compile(r"(?<!\w)(?:" + "|".join(patterns) + r")(?![\w&])")
 
 
@@ -421,8 +435,17 @@ def _organisation_mention(text: _Text, start: int, end: int, organisation: Organ
     )
 
 
-def _gazetteer_names(text: _Text, gazetteer: Gazetteer) -> Iterable[Mention]:
-    """Aliases of named organisations (case-insensitive, then the few exact-case ones)."""
+def _exact(text: _Text, gazetteer: Gazetteer) -> list[re.Match[str]]:
+    """The exact-case aliases (of kinds and organisations) in the text."""
+    pattern = gazetteer.compiled.exact_pattern
+    return list(pattern.finditer(text.plain)) if pattern is not None else []
+
+
+def _gazetteer_names(
+    text: _Text, gazetteer: Gazetteer, exact: list[re.Match[str]] | None = None
+) -> Iterable[Mention]:
+    """Aliases of named organisations (case-insensitive, then the few exact-case ones: ``exact``, the
+    matches of :func:`_exact`, when already found)."""
     index = gazetteer.compiled
     for pattern, source, table in (
         (index.org_pattern, text.folded, index.folded),
@@ -430,14 +453,16 @@ def _gazetteer_names(text: _Text, gazetteer: Gazetteer) -> Iterable[Mention]:
     ):
         if pattern is None:
             continue
-        for match in pattern.finditer(source):
+        found = exact if exact is not None and pattern is index.exact_pattern else pattern.finditer(source)
+        for match in found:
             entry = table.get(_alias_key(match.group()))
             if isinstance(entry, Organisation):
                 yield _organisation_mention(text, match.start(), match.end(), entry)
 
 
-def _kinds(text: _Text, gazetteer: Gazetteer) -> Iterable[Mention]:
-    """Kinds, with the name or place that follows them when there is one."""
+def _kinds(text: _Text, gazetteer: Gazetteer, exact: list[re.Match[str]] | None = None) -> Iterable[Mention]:
+    """Kinds, with the name or place that follows them when there is one (``exact``: see
+    :func:`_gazetteer_names`)."""
     index = gazetteer.compiled
     for pattern, source, table in (
         (index.kind_pattern, text.folded, index.folded),
@@ -445,7 +470,8 @@ def _kinds(text: _Text, gazetteer: Gazetteer) -> Iterable[Mention]:
     ):
         if pattern is None:
             continue
-        for match in pattern.finditer(source):
+        found = exact if exact is not None and pattern is index.exact_pattern else pattern.finditer(source)
+        for match in found:
             kind = table.get(_alias_key(match.group()))
             if isinstance(kind, Kind):
                 mention = _kind_mention(text, match.start(), match.end(), kind, gazetteer)
@@ -652,9 +678,10 @@ def find_mentions(text: str | None, field: str, gazetteer: Gazetteer | None = No
     gazetteer = gazetteer or load_gazetteer()
     plain_text = plain(text)
     source = _Text(text, plain_text, _folded_from_plain(text, plain_text), field)
+    exact = _exact(source, gazetteer)
     candidates = [
-        *_gazetteer_names(source, gazetteer),
-        *_kinds(source, gazetteer),
+        *_gazetteer_names(source, gazetteer, exact),
+        *_kinds(source, gazetteer, exact),
         *_cue_names(source, gazetteer),
         *_acronyms(source, gazetteer),
     ]

@@ -338,7 +338,7 @@ class _Tokens:
         self.text = text
         self.words: list[str] = parts[1::2]
         self.gaps: list[str] = parts[0:-1:2]  # the gap before each word
-        self.keys: list[str] = [_KEYS[word] for word in self.words]
+        self.keys: list[str] = list(map(_KEYS.__getitem__, self.words))
         self._parts = parts
         self._ends: list[int] | None = None
 
@@ -410,6 +410,7 @@ def _span_text(tokens: _Tokens, start: int, stop: int) -> str:
     return tokens.span(start, stop)
 
 
+@functools.lru_cache(maxsize=1024)
 def _departement_code(departement: str | None) -> str | None:
     if not departement:
         return None
@@ -482,6 +483,7 @@ class Gazetteer:
         }
 
         self._near_index: dict[str, dict[str, list[str]]] = {}
+        self._resolved: dict[tuple[str, str | None], _Resolution | None] = {}
         self._structures: dict[tuple[str, str | None], tuple[PlaceMatch, ...]] = {}
 
         self.quartiers: dict[tuple[str, str], _Quartier] = {
@@ -493,9 +495,12 @@ class Gazetteer:
         self._known: frozenset[str] = frozenset(
             [*self.index, *(k for _, k in self.quartiers), *(k for _, k in self._prefixes)]
         )
+        #: The known keys and their beginnings of two words or more ("d huison" of "d huison longueville").
+        self._beginnings: set[str] = set()
         for key in self._known:
             words = key.split()
             self._first_words[words[0]] = max(self._first_words.get(words[0], 0), len(words))
+            self._beginnings.update(" ".join(words[:n]) for n in range(2, len(words) + 1))
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -513,7 +518,21 @@ class Gazetteer:
 
     def _resolve(self, key: str, dep: str | None) -> _Resolution | None:
         """What ``key`` names, in ``dep`` first: a commune there, a quartier there, the unambiguous beginning
-        of a commune's name there, else the communes elsewhere (unresolved when several)."""
+        of a commune's name there, else the communes elsewhere (unresolved when several).
+
+        The answer depends on the key and the département only: kept in a bounded memo (texts name the
+        same few places over and over)."""
+        memo = (key, dep)
+        try:
+            return self._resolved[memo]
+        except KeyError:
+            pass
+        if len(self._resolved) >= 1 << 16:
+            self._resolved.clear()
+        found = self._resolved[memo] = self._resolve_key(key, dep)
+        return found
+
+    def _resolve_key(self, key: str, dep: str | None) -> _Resolution | None:
         communes = self.index.get(key, ())
         if dep:
             here = tuple(c for c in communes if c.departement == dep)
@@ -570,17 +589,24 @@ class Gazetteer:
         keys = tokens.keys
         count = len(keys)
         first_words = self._first_words
+        beginnings = self._beginnings
         matches: list[PlaceMatch] = []
         last: tuple[int, _Cue] | None = None  # (index after the last mention, its indice)
         i = 0  # the next word a mention may begin with; only words that begin a known name are tried
-        for at in [at for at, key in enumerate(keys) if key in first_words]:
+        for at in list(itertools.compress(itertools.count(), map(first_words.__contains__, keys))):
             if at < i:
                 continue
             i = at
             accepted = None
-            run = 1  # the words from i on that only a name gap separates
+            # The words from i on that only a name gap separates and that begin a known key: a key whose
+            # words are not the beginning of a known key is not known either.
+            run = 1
             longest = min(first_words[keys[i]], count - i)
+            prefix = keys[i]
             while run < longest and tokens.name_gap(i + run):
+                prefix = f"{prefix} {keys[i + run]}"
+                if prefix not in beginnings:
+                    break
                 run += 1
             for n in range(run, 0, -1):
                 key = " ".join(keys[i : i + n]) if n > 1 else keys[i]
@@ -686,14 +712,24 @@ class Gazetteer:
         source: str,
         last: tuple[int, _Cue] | None,
     ) -> tuple[PlaceMatch, _Cue] | None:
+        words = tokens.words[i : i + n]
+        capital = words[0][:1].isupper()
+        hyphenated = n > 1 and all(map(_HYPHEN_GAP.match, tokens.gaps[i + 1 : i + n]))
+        if (
+            not capital
+            and not hyphenated
+            and (last is None or not last[1].commune_word)
+            and _COMMUNE_WORDS.isdisjoint(tokens.keys[max(0, i - 3) : i - 1])
+        ):
+            # Lower case, and no "commune de", "ville de" before it, nor inherited: refused below
+            # whatever the indice (see ``commune_word`` in _cue), which need not be read.
+            return None
         cue = self._cue(tokens, i, resolution.article)
         inherits = cue.role is None and last is not None and last[1].role is not None
         if inherits and _listed_after(tokens, last[0], cue.first):  # "à Revel, Sorèze et Dourgne"
             cue = _Cue(last[1].role, last[1].indice, cue.first, last[1].commune_word)
         strong = cue.role in _STRONG
-        span = tokens[i : i + n]
-        capital = span[0].text[:1].isupper()
-        shouting = all(not c.islower() for t in span for c in t.text)
+        shouting = not any(map(str.islower, "".join(words)))
         uninformative = shouting or tokens.sentence_start(cue.first)
         tier = self.stop_words.get(key) if resolution.methode != QUARTIER else None
         in_structure = field == "structure"
@@ -707,7 +743,6 @@ class Gazetteer:
             return None
         if resolution.methode == ABREGEE and i + n < len(tokens) and _HYPHEN_GAP.match(tokens.gaps[i + n]):
             return None  # the name goes on: "Haute-Savoie" is not Haute-Goulaine
-        hyphenated = n > 1 and all(_HYPHEN_GAP.match(t.gap) for t in span[1:])
         if not capital and not hyphenated and not cue.commune_word:  # "la commune de revel"
             return None
         if n == 1 or resolution.methode == ABREGEE:
