@@ -125,8 +125,13 @@ def test_quick_run_measures_ours_with_positive_figures(quick: tuple[dict, Path, 
 def test_quick_run_measures_the_baselines_and_compares(quick: tuple[dict, Path, str]) -> None:
     size = quick[0]["sizes"]["100"]
     baseline = size["build"]["baseline"]
-    assert set(baseline["phases"]) == {"fill", "nt", "ttl"}
-    assert baseline["phases"]["fill"]["status"] in {"ok", "dnf"}
+    assert set(baseline["phases"]) == {"parse", "map", "nt", "ttl", "jsonld"}
+    assert baseline["phases"]["parse"]["status"] in {"ok", "dnf"}
+    assert baseline["phases"]["map"]["status"] in {"ok", "dnf", "skipped"}
+    assert isinstance(baseline["not_finished"], list)
+    if baseline["phases"]["map"]["status"] == "ok":  # the naive pipeline built the same graph
+        triples = size["build"]["ours"]["triples"]
+        assert abs(baseline["phases"]["map"]["triples"] - triples) <= 0.01 * triples
     assert set(size["build"]["ratio"]) >= RATIO_FIELDS
     assert size["query"]["baseline"]["load"]["status"] in {"ok", "dnf"}
     ratios = size["query"]["ratio"]
@@ -170,3 +175,34 @@ def test_ratios_give_a_lower_bound_when_the_baseline_did_not_finish() -> None:
     bounded = national.compare(2.0, None, "dnf", 90.0)
     assert bounded["speedup"] is None and bounded["speedup_at_least"] == 45.0
     assert national.percentile([1.0, 2.0, math.inf], 0.5) == 2.0
+
+
+def test_naive_build_total_is_a_lower_bound_when_a_phase_did_not_finish() -> None:
+    national = _module()
+    ok = {"status": "ok", "seconds": 2.0}
+    done = {"phases": dict.fromkeys(national.BASELINE_PHASES, ok)}
+    assert national.build_baseline_seconds(done) == (10.0, "ok", None)
+    stuck = {
+        "phases": {
+            "parse": ok,
+            "map": national.dnf(120.0),
+            **dict.fromkeys(("nt", "ttl", "jsonld"), national.skipped("the graph was not built")),
+        }
+    }
+    assert national.build_baseline_seconds(stuck) == (None, "dnf", 122.0)
+
+
+def test_the_budget_keeps_the_larger_builds_time() -> None:
+    """Steps of a smaller size never eat the projected build time of the larger ones."""
+    national = _module()
+    settings = national.Settings()
+    results = {"sizes": {"2000": {"build": {"ours": {"status": "ok", "seconds": 25.0}}}}}
+    projected = national.projected_build_s(results, settings, 100000)
+    assert projected is not None and 0 < projected <= settings.build_cap_s
+    assert national.projected_build_s({"sizes": {}}, settings, 100000) is None
+    budget = national.Budget(1000.0)
+    budget.reserve(budget.left() - 1.0, "the build of 100,000 fiches")
+    assert budget.cap(60.0) is None
+    assert "kept for the build of 100,000 fiches" in budget.spent()["reason"]
+    budget.reserve(0.0)
+    assert budget.cap(60.0) == 60.0
