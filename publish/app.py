@@ -64,6 +64,7 @@ def create_app(data: Path, settings: Settings | None = None, remote: RemoteStore
             except (EOFError, OSError) as error:  # a worker died opening it: a broken graph or store
                 raise RuntimeError(f"a query worker could not open the graph of {data}") from error
             endpoint = sparql.Endpoint(pool, settings.max_rows, settings.max_request_bytes)
+            app.extensions["maillage.site"] = linked_data.Site(data, builder=pool.document)
             if settings.warm_catalogue:
                 endpoint.warm([question.query for question in catalogue()])
         except BaseException:  # a worker that could not open the graph: stop the others too

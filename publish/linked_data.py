@@ -20,6 +20,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -41,6 +42,7 @@ from .ontology_page import DOWNLOADS as ONTOLOGY_DOWNLOADS
 from .ontology_page import ontology_html
 from .pages import render, root_of
 from .resource_page import ONTOLOGY_IRI, STEM, resource_html
+from .workers import Busy, QueryTimeout, QueryTooLarge
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -63,6 +65,9 @@ class Site:
     folder: Path
     #: Whether document bodies are kept between requests: a release never changes, a remote graph may.
     keeps_bodies: bool = True
+    #: Builds a document's bytes elsewhere (the server's worker processes, :meth:`WorkerPool.document`);
+    #: None: in this process (:meth:`build`).
+    builder: Callable[[str, str], bytes | None] | None = None
     _bodies: OrderedDict[tuple[str, str], bytes | None] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -130,6 +135,11 @@ class Site:
                 return True
         return self.document(stem) is not None
 
+    def build(self, stem: str, ext: str) -> bytes | None:
+        """The served bytes of one document in one format, built here and now (None: no such document)."""
+        document = self.document(stem)
+        return None if document is None else document_body(self, document, stem, ext, static_site=False)
+
     def body(self, stem: str, ext: str) -> bytes | None:
         """The served bytes of one document in one format, kept for the next request: a release never
         changes, and a heavily linked concept's page costs far more to build than to keep."""
@@ -138,8 +148,7 @@ class Site:
             if key in self._bodies:
                 self._bodies.move_to_end(key)
                 return self._bodies[key]
-        document = self.document(stem)
-        body = None if document is None else document_body(self, document, stem, ext, static_site=False)
+        body = (self.builder or self.build)(stem, ext)
         if self.keeps_bodies and (body is None or len(body) <= BODY_KEPT_BYTES):
             with self._lock:
                 self._bodies[key] = body
@@ -170,6 +179,25 @@ def not_found(what: str) -> Response:
         html = render("introuvable.html", path=path, static_site=False, endpoint=_endpoint(path), what=what)
         return Response(html, status=404, content_type="text/html; charset=utf-8")
     return Response(f"not found: {what}\n", status=404, content_type="text/plain; charset=utf-8")
+
+
+def unavailable(error: Exception) -> Response:
+    """A 503 when the workers could not build a document in time: a French page for browsers, text
+    otherwise; the client may come back (the next request is likely to find a worker free)."""
+    if negotiate() == HTML:
+        path = request.path.lstrip("/")
+        html = render(
+            "indisponible.html", path=path, static_site=False, endpoint=_endpoint(path), message=str(error)
+        )
+        response = Response(html, status=503, content_type="text/html; charset=utf-8")
+    else:
+        response = Response(f"{error}\n", status=503, content_type="text/plain; charset=utf-8")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+for _failure in (Busy, QueryTimeout, QueryTooLarge):
+    blueprint.register_error_handler(_failure, unavailable)
 
 
 @blueprint.get("/")

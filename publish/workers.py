@@ -56,6 +56,18 @@ class Request:
 
 
 @dataclass(frozen=True)
+class DocumentRequest:
+    """One document of the linked-data layer (a resource's page or RDF) for a worker to build.
+
+    Building a heavily linked resource's document costs a worker's CPU for a while; in the web process it
+    would hold the interpreter's lock and make every other request wait, cached answers included.
+    """
+
+    stem: str
+    ext: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """A serialised answer; ``truncated`` when the row cap cut it."""
 
@@ -154,16 +166,25 @@ def execute(store: ox.Store, request: Request) -> Answer | Failure:
 
 
 def _work(conn: Connection, folder: str, mode: str, memory_mb: int) -> None:
-    """A worker's life: open the graph, say so, answer queries until the pipe closes."""
+    """A worker's life: open the graph, say so, answer queries and build documents until the pipe closes."""
     store = open_store(Path(folder), mode)
     _cap_memory(memory_mb)
     conn.send("ready")
+    documents = None
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(execute(store, request))
+        if isinstance(request, DocumentRequest):
+            if documents is None:
+                from .linked_data import Site  # the pages' code, loaded once a document is asked for
+
+                documents = Site(Path(folder), keeps_bodies=False)
+                documents.store = store  # the worker's own copy of the graph (a cached property)
+            conn.send(documents.build(request.stem, request.ext))
+        else:
+            conn.send(execute(store, request))
 
 
 class _Worker:
@@ -247,6 +268,14 @@ class WorkerPool:
 
     def run(self, request: Request) -> Answer | Failure:
         """Answer ``request`` in a worker; :class:`QueryTimeout` past the time limit."""
+        return self._ask(request, "query")
+
+    def document(self, stem: str, ext: str) -> bytes | None:
+        """The bytes of the document at site path ``stem`` in format ``ext``, built in a worker (None:
+        no such document); the same time limit and errors as a query."""
+        return self._ask(DocumentRequest(stem, ext), "document")
+
+    def _ask(self, job: Request | DocumentRequest, what: str) -> Any:
         try:
             worker = self._idle.get(timeout=self.time_limit)
         except queue.Empty:
@@ -255,17 +284,17 @@ class WorkerPool:
             self._idle.put(worker)
             raise Busy(f"the query workers are still loading the graph after {self.time_limit:g} s")
         try:
-            worker.conn.send(request)
+            worker.conn.send(job)
             if not worker.conn.poll(self.time_limit):
                 self._replace(worker)
                 raise QueryTimeout(
-                    f"the query ran past the time limit of {self.time_limit:g} s and was stopped"
+                    f"the {what} ran past the time limit of {self.time_limit:g} s and was stopped"
                 )
             answer = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
             allowance = f" (past its memory allowance of {self.memory_mb} MB?)" if self.memory_mb else ""
-            raise QueryTooLarge(f"the query's worker stopped{allowance}; it was not answered") from None
+            raise QueryTooLarge(f"the {what}'s worker stopped{allowance}; it was not answered") from None
         self._idle.put(worker)
         return answer
 
