@@ -118,7 +118,7 @@ HTML = "text/html"
 CLASSES = ("catalogue", "fresh", "page-html", "page-rdf", "slow")
 AFTER_LOAD = ("catalogue_status", "fresh_query_status", "page_status")
 #: The server's defaults (``maillage serve``), recorded with the figures.
-SERVER_WORKERS, SERVER_THREADS = 2, 8
+SERVER_WORKERS, SERVER_THREADS = 2, 32
 #: Run in the server's place on Linux: asks for SIGKILL when this script dies, then becomes the server.
 PARENT_WATCH = (
     "import ctypes, os, signal, sys\n"
@@ -644,7 +644,7 @@ def run(settings: Settings, data: Path | None, corpus_dir: Path) -> dict[str, An
             "start": start,
             "time_limit_s": settings.time_limit_s,
             "workers": SERVER_WORKERS,
-            "threads": SERVER_THREADS,
+            "threads": settings.threads or SERVER_THREADS,
         }
         if start["status"] != "ok":
             results["reason"] = f"the server did not start: {start.get('reason')}"

@@ -728,7 +728,7 @@ def measure_ours_served(
             "server": start,
             "settings": {
                 "workers": 2,
-                "threads": 8,
+                "threads": 32,
                 "time_limit_s": settings.server_time_limit_s,
                 "max_rows": settings.server_max_rows,
             },

@@ -391,7 +391,14 @@ def publish(data: Path, out: Path, base_iri: str | None, site_url: str | None) -
     help="Megabytes a query may use beyond the loaded graph, per worker; past it the query gets a 503 "
     "(0: no cap).",
 )
-@click.option("--threads", default=8, show_default=True, type=int, help="HTTP server threads.")
+@click.option(
+    "--threads",
+    default=32,
+    show_default=True,
+    type=int,
+    help="HTTP server threads. Most of them wait on the workers (queries, pages); more threads than "
+    "clients waiting at once keep the answers that need no worker (cached ones) from queuing behind them.",
+)
 @click.option(
     "--store",
     type=click.Choice([mode.value for mode in StoreMode]),
