@@ -1513,12 +1513,18 @@ def plan_builds(
 ) -> float:
     """Reserve the time the builds of the ``later`` sizes are projected to need (and the generation of
     their corpora, when not cached): the measurements of this size then use only the rest, so that the
-    largest build always gets its time. Returns the seconds reserved."""
+    largest build gets its time, when it can finish at all (else nothing is kept back). Returns the
+    seconds reserved."""
     reserved = 0.0
     for size in later:
         reserved += projected_build_s(results, settings, size) or 0.0
         if not corpus_cached(size, settings.seed, corpus_dir):
             reserved += min(settings.generate_cap_s, GENERATE_S_PER_FICHE * size * BUILD_MARGIN)
+    if reserved > budget.left() - MIN_STEP_S:
+        # The larger builds would not finish even with every second left: keeping the time back would
+        # cost this size its measurements and buy nothing; they run on what is left (a lower bound).
+        budget.reserve(0.0)
+        return 0.0
     what = "the build" + ("s" if len(later) > 1 else "") + " of " + " and ".join(f"{n:,}" for n in later)
     budget.reserve(reserved, f"{what} fiches")
     return round(reserved, 1)

@@ -206,3 +206,16 @@ def test_the_budget_keeps_the_larger_builds_time() -> None:
     assert "kept for the build of 100,000 fiches" in budget.spent()["reason"]
     budget.reserve(0.0)
     assert budget.cap(60.0) == 60.0
+
+
+def test_no_time_is_kept_back_for_a_build_that_cannot_finish(tmp_path: Path) -> None:
+    """Keeping time for a build that would not finish anyway would only cost the smaller size its figures."""
+    national = _module()
+    settings = national.Settings()
+    results = {"sizes": {"20000": {"build": {"ours": {"status": "ok", "seconds": 130.0}}}}}
+    short = national.Budget(300.0)
+    assert national.plan_builds(short, results, settings, (100000,), tmp_path) == 0.0
+    assert short.cap(60.0) == 60.0
+    roomy = national.Budget(5000.0)
+    assert national.plan_builds(roomy, results, settings, (100000,), tmp_path) > 787
+    assert roomy.cap(5000.0) <= 5000.0 - 787
