@@ -339,21 +339,39 @@ def _partitions(store: ox.Store, query: str, key: str) -> tuple[Partition, ...]:
     return tuple(sorted(found, key=lambda p: p.iri))
 
 
+def _entities(store: ox.Store, base_iri: str) -> int:
+    """The distinct subjects under the base IRI (VoID's entities).
+
+    Filtered here rather than by ``STRSTARTS(STR(?s), …)`` in the query, which Oxigraph evaluates once
+    per triple: 194 s against 5 s at 100,000 fiches (5.3 million triples), measured on 2026-12-02.
+    """
+    return sum(
+        1
+        for row in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
+        if isinstance(row[0], ox.NamedNode) and row[0].value.startswith(base_iri)
+    )
+
+
 def _examples(store: ox.Store, base_iri: str) -> tuple[str, ...]:
-    """The first resource (by IRI) of each kind of EXAMPLE_KINDS: deterministic, and under the base."""
+    """The first resource (by IRI) of each kind of EXAMPLE_KINDS: deterministic, and under the base.
+
+    Read from the type index in Python: ``ORDER BY STR(?x)`` in the query took 10 s per kind at 100,000
+    fiches against 1.5 s.
+    """
     found = []
+    is_a = ox.NamedNode(RDF + "type")
     for kind in EXAMPLE_KINDS:
-        rows = store.query(
-            f"""SELECT ?x WHERE {{ ?x a <{kind}> FILTER(STRSTARTS(STR(?x), {_string(base_iri)})) }}
-                ORDER BY STR(?x) LIMIT 1"""
+        first = min(
+            (
+                quad.subject.value
+                for quad in store.quads_for_pattern(None, is_a, ox.NamedNode(kind), ox.DefaultGraph())
+                if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(base_iri)
+            ),
+            default=None,
         )
-        found.extend(row["x"].value for row in rows)
+        if first is not None:
+            found.append(first)
     return tuple(found)
-
-
-def _string(text: str) -> str:
-    """``text`` as a SPARQL string literal."""
-    return json.dumps(text)
 
 
 def read_facts(folder: Path, store: ox.Store) -> Facts:
@@ -371,11 +389,7 @@ def read_statistics(store: ox.Store, base_iri: str) -> Statistics:
     """VoID's counts, classes and properties with their partitions, and a few example resources."""
     return Statistics(
         triples=_count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
-        entities=_count(
-            store,
-            f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{
-                  ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), {_string(base_iri)})) }}""",
-        ),
+        entities=_entities(store, base_iri),
         subjects=_count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
         objects=_count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"),
         classes=_partitions(
