@@ -197,6 +197,8 @@ class _Worker:
         self.process.start()
         child.close()
         self.ready = False
+        self._stopping = threading.Lock()
+        self._stopped = False
 
     def wait_ready(self, timeout: float) -> bool:
         if not self.ready and self.conn.poll(timeout):
@@ -204,6 +206,12 @@ class _Worker:
         return self.ready
 
     def stop(self) -> None:
+        """Kill the process and close its pipe, once: the pool's closing and a replacement's loading
+        thread may both get here."""
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stopped = True
         self.process.kill()
         self.process.join(5)
         self.conn.close()
@@ -228,6 +236,7 @@ class WorkerPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._closed = False
         for _ in range(size):
             self._idle.put(self._spawn())
 
@@ -241,6 +250,8 @@ class WorkerPool:
         worker.stop()
         with self._lock:
             self._all.discard(worker)
+            if self._closed:  # a request that ended after the pool was closed: no replacement
+                return
         fresh = self._spawn()
         loading = threading.Thread(target=self._when_ready, args=(fresh,), name="worker-loading", daemon=True)
         loading.start()
@@ -252,10 +263,11 @@ class WorkerPool:
             ready = worker.wait_ready(LOADING_LIMIT)
         except (EOFError, OSError):
             ready = False
-        if ready:
+        if ready and not self._closed:
             self._idle.put(worker)
             return
-        log.error("a replacement query worker could not open %s; the pool has one worker less", self.folder)
+        if not self._closed:  # else the pool stopped it while it was loading: nothing went wrong
+            log.error("a replacement worker could not open %s; the pool has one worker less", self.folder)
         worker.stop()
         with self._lock:
             self._all.discard(worker)
@@ -300,6 +312,7 @@ class WorkerPool:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.stop()

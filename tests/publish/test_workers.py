@@ -4,6 +4,7 @@ built in the workers, under the same time limit as queries."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -81,3 +82,21 @@ def test_a_document_past_the_time_limit_gets_a_503_and_the_server_goes_on(seed_d
         assert client.get(f"/{action}", headers={"Accept": "text/html"}).status_code == 303
     finally:
         close_app(app)
+
+
+def test_closing_the_pool_while_a_replacement_loads_stops_it_quietly(
+    seed_dataset: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server closing an app (a reload, the end) while a killed worker's replacement loads the graph:
+    both stop it, once, and nothing is reported as broken."""
+    before = set(multiprocessing.active_children())
+    pool = WorkerPool(seed_dataset, 1, time_limit=0.0001, mode=StoreMode.MEMORY)
+    pool.wait_ready(60)
+    with pytest.raises(QueryTimeout):
+        pool.run(_request(COUNT))  # stopped at the limit: its worker is replaced, the new one loads
+    pool.close()
+    deadline = time.monotonic() + 30
+    while set(multiprocessing.active_children()) - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not set(multiprocessing.active_children()) - before, "every worker process ended"
+    assert "could not open" not in caplog.text
