@@ -42,6 +42,7 @@ from .dump import (
     GzipSink,
     SortedNTriples,
     atomic_write,
+    holds_blank_node,
     ntriples_line,
     write_checksums,
     write_jsonld,
@@ -663,12 +664,10 @@ def load_store(ntriples: Path, store_dir: Path, block: int = 8 << 20) -> None:
     fresh = store_dir.with_name(store_dir.name + ".new")
     shutil.rmtree(fresh, ignore_errors=True)
     store = ox.Store(str(fresh))
-    with ntriples.open("rb") as handle:
-        blank = any(b"_:" in chunk for chunk in iter(lambda: handle.read(block), b""))
-        if blank:
-            store.bulk_load(path=ntriples, format=ox.RdfFormat.N_TRIPLES)
-        else:
-            handle.seek(0)
+    if holds_blank_node(ntriples, block):
+        store.bulk_load(path=ntriples, format=ox.RdfFormat.N_TRIPLES)
+    else:
+        with ntriples.open("rb") as handle:
             rest = b""
             while chunk := handle.read(block):
                 chunk = rest + chunk

@@ -305,16 +305,26 @@ def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, block_
         out.write("\n]\n}\n")
 
 
+def holds_blank_node(ntriples: Path, block_size: int = 8 << 20) -> bool:
+    """Whether an N-Triples file may hold a blank node, read in blocks: ``_:`` anywhere, across a block's
+    end too (in a literal's text it is a false alarm, which only makes the reader take the file whole)."""
+    with ntriples.open("rb") as handle:
+        last = b""
+        while chunk := handle.read(block_size):
+            if b"_:" in last + chunk[:1] or b"_:" in chunk:
+                return True
+            last = chunk[-1:]
+    return False
+
+
 def _subject_blocks(ntriples: Path, block_size: int) -> Iterator[bytes]:
     """The lines of a sorted N-Triples file in blocks of about ``block_size`` bytes, each subject's lines
     in one block (a block ends where a subject's lines begin). A file holding a blank node, whose label
     is scoped to the file, comes as one block."""
+    if holds_blank_node(ntriples, block_size):
+        yield ntriples.read_bytes()
+        return
     with ntriples.open("rb") as handle:
-        if any(b"_:" in chunk for chunk in iter(lambda: handle.read(block_size), b"")):
-            handle.seek(0)
-            yield handle.read()
-            return
-        handle.seek(0)
         rest = b""
         while chunk := handle.read(block_size):
             chunk = rest + chunk

@@ -174,30 +174,28 @@ def negotiate() -> str | None:
 
 def not_found(what: str) -> Response:
     """A 404 in French, as a page for browsers and as text for other clients."""
-    if negotiate() == HTML:
-        path = request.path.lstrip("/")
-        html = render("introuvable.html", path=path, static_site=False, endpoint=_endpoint(path), what=what)
-        return Response(html, status=404, content_type="text/html; charset=utf-8")
-    return Response(f"not found: {what}\n", status=404, content_type="text/plain; charset=utf-8")
+    return _failure(404, "introuvable.html", f"not found: {what}", what=what)
 
 
 def unavailable(error: Exception) -> Response:
-    """A 503 when the workers could not build a document in time: a French page for browsers, text
-    otherwise; the client may come back (the next request is likely to find a worker free)."""
-    if negotiate() == HTML:
-        path = request.path.lstrip("/")
-        html = render(
-            "indisponible.html", path=path, static_site=False, endpoint=_endpoint(path), message=str(error)
-        )
-        response = Response(html, status=503, content_type="text/html; charset=utf-8")
-    else:
-        response = Response(f"{error}\n", status=503, content_type="text/plain; charset=utf-8")
+    """A 503 when the workers could not build a document in time; the client may come back (the next
+    request is likely to find a worker free)."""
+    response = _failure(503, "indisponible.html", str(error), message=str(error))
     response.headers["Retry-After"] = "5"
     return response
 
 
-for _failure in (Busy, QueryTimeout, QueryTooLarge):
-    blueprint.register_error_handler(_failure, unavailable)
+def _failure(status: int, template: str, text: str, **context: str) -> Response:
+    """An error as a French page ``template`` for browsers, as ``text`` for other clients."""
+    if negotiate() == HTML:
+        path = request.path.lstrip("/")
+        html = render(template, path=path, static_site=False, endpoint=_endpoint(path), **context)
+        return Response(html, status=status, content_type="text/html; charset=utf-8")
+    return Response(f"{text}\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+for _unavailable in (Busy, QueryTimeout, QueryTooLarge):
+    blueprint.register_error_handler(_unavailable, unavailable)
 
 
 @blueprint.get("/")

@@ -93,7 +93,7 @@ def test_closing_the_pool_while_a_replacement_loads_stops_it_quietly(
     pool = WorkerPool(seed_dataset, 1, time_limit=0.0001, mode=StoreMode.MEMORY)
     pool.wait_ready(60)
     with pytest.raises(QueryTimeout):
-        pool.run(_request(COUNT))  # stopped at the limit: its worker is replaced, the new one loads
+        pool.run(_request(EXPLOSIVE))  # stopped at the limit: its worker is replaced, the new one loads
     pool.close()
     deadline = time.monotonic() + 30
     while set(multiprocessing.active_children()) - before and time.monotonic() < deadline:
