@@ -226,8 +226,12 @@ class GzipSink(BlockSink):
 
 
 def _deterministic_gzip(out: IO[bytes]) -> gzip.GzipFile:
-    """A gzip stream whose header holds no time and no file name: the bytes depend on the content only."""
-    return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=9, mtime=0)
+    """A gzip stream whose header holds no time and no file name: the bytes depend on the content only.
+
+    Level 6 (gzip's own default), not 9: on the 20,000-fiche dump (266 MB) level 9 took 5.2 s of CPU for
+    a file 1 % smaller (27.5 MB against 27.8 MB in 3.6 s), measured on 2026-12-02.
+    """
+    return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=6, mtime=0)
 
 
 def write_gzip(source: Path, target: Path) -> None:
