@@ -65,11 +65,24 @@ _UNKNOWN = "unknown label"
 _PARTNERS_SUBHEADING = "partenaires d'action"
 
 
+class _MarkTable(dict[int, int | None]):
+    """A ``str.translate`` table that drops combining marks, filled on demand: a text loses its accents
+    in C rather than character by character in Python (the export's parser folds every line that may be
+    a label)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = self[code] = None if unicodedata.combining(chr(code)) else code
+        return kept
+
+
+_MARKS = _MarkTable()
+_SPACES = re.compile(r"\s+")
+
+
 def _fold(text: str) -> str:
     """Case, accents, apostrophes and spacing folded away, for comparing labels and titles."""
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text.translate(_MARKS).casefold()).strip()
 
 
 @lru_cache(maxsize=8192)
