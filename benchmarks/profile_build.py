@@ -54,7 +54,7 @@ HERE = Path(__file__).resolve().parent
 
 #: Run in the child: the build command under a profiler, the build's phase records written to a file.
 CHILD = r"""
-import json, logging, resource, sys
+import json, logging, resource, sys, time
 def tree_cpu():
     return sum(
         usage.ru_utime + usage.ru_stime
@@ -65,7 +65,14 @@ class Keep(logging.Handler):
     def emit(self, record):
         if hasattr(record, "phase"):
             phases.append(
-                {"phase": record.phase, "seconds": record.seconds, "cpu": record.cpu, "tree_cpu": tree_cpu()}
+                {
+                    "phase": record.phase,
+                    "seconds": record.seconds,
+                    "cpu": record.cpu,
+                    "tree_cpu": tree_cpu(),
+                    "ended": time.time(),
+                    "main_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                }
             )
 logging.getLogger("maillage.graph.build").addHandler(Keep())
 logging.getLogger("maillage.graph.build").setLevel(logging.INFO)
@@ -97,7 +104,7 @@ elif profiler == "pyinstrument":
             out.write(profile.output_text(unicode=True, color=False, show_all=False))
 else:
     run()
-phases.append({"phase": "(end)", "seconds": 0.0, "cpu": 0.0, "tree_cpu": tree_cpu()})
+phases.append({"phase": "(end)", "seconds": 0.0, "cpu": 0.0, "tree_cpu": tree_cpu(), "ended": time.time()})
 with open(phases_file, "w") as out:
     json.dump(phases, out)
 """
@@ -199,7 +206,7 @@ def run_once(args: argparse.Namespace, export: Path, out: Path, report: Path) ->
         str(out),
         *(() if args.validate else ("--no-validate",)),
     ]
-    peak_tree = 0
+    samples: list[tuple[float, int]] = []  # (time, RSS of the process tree)
     load_before = os.getloadavg()
     started = time.perf_counter()
     child = subprocess.Popen(
@@ -209,12 +216,13 @@ def run_once(args: argparse.Namespace, export: Path, out: Path, report: Path) ->
     reader = threading.Thread(target=lambda: stderr.extend(child.stderr), daemon=True)
     reader.start()
     while child.poll() is None:
-        peak_tree = max(peak_tree, _tree_rss(child.pid))
+        samples.append((time.time(), _tree_rss(child.pid)))
         time.sleep(0.1)
     wall = time.perf_counter() - started
     reader.join()
     status, usage = child.returncode, resource.getrusage(resource.RUSAGE_CHILDREN)
     phases = json.loads(phases_file.read_text()) if phases_file.exists() else []
+    tree_peaks(phases, samples)
     if spy and report.with_suffix(".raw").exists():
         report.write_text(py_spy_summary(report.with_suffix(".raw"), args.top), encoding="utf-8")
     return {
@@ -224,10 +232,22 @@ def run_once(args: argparse.Namespace, export: Path, out: Path, report: Path) ->
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "tree_cpu_s": usage.ru_utime + usage.ru_stime,
         "max_rss_mb": usage.ru_maxrss / 1024,
-        "peak_tree_mb": peak_tree / 2**20,
+        "peak_tree_mb": max((rss for _, rss in samples), default=0) / 2**20,
         "phases": phases,
         "summary": [line.rstrip() for line in stderr if line.startswith(("files:", "SHACL", "wrote"))],
     }
+
+
+def tree_peaks(phases: list[dict], samples: list[tuple[float, int]]) -> None:
+    """Give each top-level phase the largest RSS of the process tree sampled while it ran
+    (``tree_peak_mb``): the memory a phase holds shows where the build's peak grows with the corpus."""
+    started = samples[0][0] if samples else 0.0
+    for phase in phases:
+        if phase["phase"].startswith(" ") or "ended" not in phase:
+            continue
+        during = [rss for moment, rss in samples if started <= moment <= phase["ended"]]
+        phase["tree_peak_mb"] = max(during, default=0) / 2**20
+        started = phase["ended"]
 
 
 def phase_tree_cpu(phases: list[dict]) -> list[float | None]:
@@ -299,12 +319,14 @@ def main() -> None:
     )
     print(
         "\nphases (last run; wall, CPU of the main process, CPU of the process tree; worker processes "
-        "indented):"
+        "indented; memory: the main process's peak so far, the process tree's peak during the phase):"
     )
     for phase, tree in zip(last["phases"], phase_tree_cpu(last["phases"]), strict=True):
         if phase["phase"] == "(end)":
             continue
         cell = f"   tree {tree:8.1f} s" if tree is not None else ""
+        if "main_peak_mb" in phase and "tree_peak_mb" in phase:
+            cell += f"   main {phase['main_peak_mb']:6.0f} MB   tree {phase['tree_peak_mb']:6.0f} MB"
         print(f"  {phase['phase']:<44} {phase['seconds']:8.1f} s   CPU {phase['cpu']:8.1f} s{cell}")
     ends = [phase for phase in last["phases"] if phase["phase"] == "(end)"]
     tops = [phase for phase in last["phases"] if "tree_cpu" in phase and not phase["phase"].startswith(" ")]
