@@ -11,10 +11,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import io
+import multiprocessing
+import os
 import re
 import unicodedata
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -231,11 +234,19 @@ def _text(lines: list[tuple[int, str]]) -> str | None:
 
 
 class _FicheReader:
-    """Turns the lines of one file into fiches and problems."""
+    """Turns the lines of one file, or of a span of its pages, into fiches and problems.
 
-    def __init__(self, file: str, lines: Iterable[str]) -> None:
+    A span starts at line ``first_line``; ``next_span`` is the line the file's next span starts with (a
+    page header), None when the span ends the file. Lines outside any fiche are noted in ``stray``,
+    for the file's summary.
+    """
+
+    def __init__(
+        self, file: str, lines: Iterable[str], first_line: int = 1, next_span: int | None = None
+    ) -> None:
         self.file = file
-        self.numbered = enumerate(lines, start=1)
+        self.numbered = enumerate(lines, start=first_line)
+        self.next_span = next_span
         self.ahead: deque[tuple[int, str]] = deque()
         self.draft: _Draft | None = None
         self.years: dict[str, deque[int]] = {}
@@ -286,14 +297,7 @@ class _FicheReader:
                 self._table_row(stripped)
             elif stripped:
                 self.stray.append(number)
-        yield from self._close(None)
-        if self.stray:
-            first, last = self.stray[0], self.stray[-1]
-            yield Problem(
-                self.file,
-                first,
-                f"{len(self.stray)} line(s) outside any fiche ignored (lines {first}-{last})",
-            )
+        yield from self._close(self.next_span)
 
     def _table_row(self, row: str) -> None:
         cells = [cell.strip() for cell in row.split("|")]
@@ -447,30 +451,91 @@ def _encoding(name: str, handle: BinaryIO) -> tuple[str | None, Problem | None]:
     return "utf-8-sig", None
 
 
+def _stray_summary(file: str, stray: list[int]) -> Iterator[Problem]:
+    if stray:
+        first, last = stray[0], stray[-1]
+        yield Problem(file, first, f"{len(stray)} line(s) outside any fiche ignored (lines {first}-{last})")
+
+
 def _read_decoded(
-    name: str, handle: BinaryIO, encoding: str | None, problem: Problem | None
+    name: str, handle: BinaryIO, encoding: str | None, problem: Problem | None, workers: int = 0
 ) -> Iterator[Fiche | Problem]:
-    """The fiches and problems of an export open for reading bytes, its codec chosen by :func:`_encoding`."""
+    """The fiches and problems of an export open for reading bytes, its codec chosen by :func:`_encoding`;
+    read by ``workers`` processes, a span of pages each, when there are several."""
     if problem is not None:
         yield problem
     if encoding is None:
         return
     handle.seek(0)
     text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline=None)
-    yield from _FicheReader(name, text)
+    if workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield from _read_in_spans(name, text, pool, 2 * workers)
+        return
+    reader = _FicheReader(name, text)
+    yield from reader
+    yield from _stray_summary(name, reader.stray)
 
 
-def read_export(path: str | Path) -> Iterator[Fiche | Problem]:
-    """The fiches and problems of one export file, in file order, one fiche in memory at a time."""
+#: Lines of an export from which a span read by a worker process ends, at the next page header.
+SPAN_LINES = 20_000
+#: From how many bytes an export is read by worker processes (see :func:`read_export`).
+PARALLEL_BYTES = 16 << 20
+
+
+def _spans(lines: Iterable[str], size: int) -> Iterator[tuple[list[str], int, int | None]]:
+    """The file's lines in spans of at least ``size`` lines, each (lines, first line, next span's first
+    line or None), cut only before a page header: a page header closes whatever fiche is open and
+    resets the reader, so each span reads as it would within the whole file."""
+    span: list[str] = []
+    first = 1
+    for number, line in enumerate(lines, start=1):
+        if len(span) >= size and PAGE_HEADER in line and line.strip() == PAGE_HEADER:
+            yield span, first, number
+            span, first = [], number
+        span.append(line)
+    yield span, first, None
+
+
+def _read_span(
+    name: str, lines: list[str], first_line: int, next_span: int | None
+) -> tuple[list[Fiche | Problem], list[int]]:
+    """One span's fiches and problems, and its stray lines (in a worker process)."""
+    reader = _FicheReader(name, lines, first_line, next_span)
+    return list(reader), reader.stray
+
+
+def _read_in_spans(name: str, text: Iterable[str], pool: Executor, ahead: int) -> Iterator[Fiche | Problem]:
+    """The file read a span at a time by ``pool``, in file order, at most ``ahead`` spans in flight: the
+    caller maps the fiches read while the next are being read, and memory stays at a few spans."""
+    stray: list[int] = []
+    pending: deque[Future] = deque()
+    for span in _spans(text, SPAN_LINES):
+        pending.append(pool.submit(_read_span, name, *span))
+        while len(pending) > ahead or (pending and span[2] is None):
+            items, lines = pending.popleft().result()
+            yield from items
+            stray += lines
+    yield from _stray_summary(name, stray)
+
+
+def read_export(path: str | Path, workers: int = 0) -> Iterator[Fiche | Problem]:
+    """The fiches and problems of one export file, in file order, one fiche in memory at a time.
+
+    With ``workers`` > 1, a file of at least ``PARALLEL_BYTES`` is read by that many worker processes,
+    a span of its pages each (the same fiches and problems, in the same order).
+    """
     name = str(path)
     with contextlib.ExitStack() as stack:
         try:
             handle = stack.enter_context(Path(path).open("rb"))
             encoding, problem = _encoding(name, handle)
+            size = os.fstat(handle.fileno()).st_size
         except OSError as error:
             yield Problem(name, 0, f"cannot read file: {error.strerror or error}")
             return
-        yield from _read_decoded(name, handle, encoding, problem)
+        parallel = workers if size >= PARALLEL_BYTES else 0
+        yield from _read_decoded(name, handle, encoding, problem, parallel)
 
 
 def read_export_bytes(data: bytes, name: str = "<bytes>") -> Iterator[Fiche | Problem]:
@@ -483,7 +548,7 @@ def read_export_bytes(data: bytes, name: str = "<bytes>") -> Iterator[Fiche | Pr
     yield from _read_decoded(name, handle, *_encoding(name, handle))
 
 
-def read_exports(paths: Iterable[str | Path]) -> Iterator[Fiche | Problem]:
-    """The fiches and problems of several files, one after the other."""
+def read_exports(paths: Iterable[str | Path], workers: int = 0) -> Iterator[Fiche | Problem]:
+    """The fiches and problems of several files, one after the other (see :func:`read_export`)."""
     for path in paths:
-        yield from read_export(path)
+        yield from read_export(path, workers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -194,7 +195,9 @@ def build(
         raise click.BadParameter(str(error), param_hint="--description") from error
     tally = Tally()
     tally.files = len(files)
-    fiches = tqdm(tally.watch(read_exports(files)), unit=" fiches", desc="reading", disable=None, leave=False)
+    # Large exports are read by one process per core while this one maps what they have read.
+    read = read_exports(files, workers=os.cpu_count() or 1)
+    fiches = tqdm(tally.watch(read), unit=" fiches", desc="reading", disable=None, leave=False)
     validation: list[Callable[[], Outcome]] = []
 
     def start(ntriples: Path, store: Path, base_iri: str, triples: int) -> None:
