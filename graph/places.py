@@ -482,7 +482,7 @@ class Gazetteer:
             and self.stop_words.get(prefix) != MAJUSCULE
         }
 
-        self._near_index: dict[str, dict[str, list[str]]] = {}
+        self._near_index: dict[str, dict[_End, list[str]]] = {}
         self._resolved: dict[tuple[str, str | None], _Resolution | None] = {}
         self._structures: dict[tuple[str, str | None], tuple[PlaceMatch, ...]] = {}
 
@@ -817,17 +817,17 @@ class Gazetteer:
             confiance=MOYENNE,
         )
 
-    def _near(self, dep: str) -> dict[str, list[str]]:
-        """The keys of the département (stop-listed ones aside) by each of their one-letter deletions and
-        by themselves: two keys within one edit share an entry (see :func:`_within_one`). Built once per
-        département, on first use."""
+    def _near(self, dep: str) -> dict[_End, list[str]]:
+        """The keys of the département (stop-listed ones aside) by their two ends (see :func:`_ends`): two
+        keys within one edit share an entry (see :func:`_within_one`). Built once per département, on first
+        use, at two entries a key."""
         index = self._near_index.get(dep)
         if index is None:
             index = {}
             for key in self._by_departement.get(dep, {}):
                 if len(key) >= 6 and key not in self.stop_words:  # a key read is 7 letters or more
-                    for variant in _deletions(key):
-                        index.setdefault(variant, []).append(key)
+                    for end in _ends(key, len(key)):
+                        index.setdefault(end, []).append(key)
             self._near_index[dep] = index
         return index
 
@@ -864,16 +864,26 @@ def _listed_after(tokens: _Tokens, after_last: int, first: int) -> bool:
     return False
 
 
-def _deletions(key: str) -> set[str]:
-    """``key`` and every string one letter shorter that deleting one of its letters gives."""
-    return {key, *(key[:at] + key[at + 1 :] for at in range(len(key)))}
+#: A key's first three letters (its last three empty) or its last three (its first three empty), and a length.
+_End = tuple[str, str, int]
 
 
-def _within_one(key: str, near: dict[str, list[str]]) -> set[str]:
+def _ends(key: str, length: int) -> tuple[_End, _End]:
+    """The two entries of ``key`` in a near index, for keys of ``length`` letters."""
+    return (key[:3], "", length), ("", key[-3:], length)
+
+
+def _within_one(key: str, near: dict[_End, list[str]]) -> set[str]:
     """The keys of ``near`` (see ``Gazetteer._near``) within one insertion, deletion or substitution of
-    ``key``. Two strings within one edit always share a deletion (or are one the other's): the index gives
-    the candidates, :func:`_levenshtein_at_most_one` decides."""
-    candidates = {candidate for variant in _deletions(key) for candidate in near.get(variant, ())}
+    ``key`` (six letters or more). One edit leaves either the first three letters or the last three of a
+    string that long as they were, and changes its length by one at most: the entries of those ends for
+    the three lengths give the candidates, :func:`_levenshtein_at_most_one` decides."""
+    candidates = {
+        candidate
+        for length in (len(key) - 1, len(key), len(key) + 1)
+        for end in _ends(key, length)
+        for candidate in near.get(end, ())
+    }
     return {candidate for candidate in candidates if _levenshtein_at_most_one(key, candidate)}
 
 
