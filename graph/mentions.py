@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -235,6 +236,10 @@ class _Compiled:
     kind_pattern: re.Pattern[str] | None
     exact_pattern: re.Pattern[str] | None
     self_pattern: re.Pattern[str] | None
+    #: One word of each alias of the org, kind and exact patterns (see :func:`_keywords`).
+    org_words: frozenset[str] | None
+    kind_words: frozenset[str] | None
+    exact_words: frozenset[str] | None
 
 
 def _compile(
@@ -247,17 +252,51 @@ def _compile(
             _claim(folded_aliases, _alias_key(folded(alias)), entry)
         for alias in entry.exact:
             _claim(exact_aliases, _alias_key(plain(alias)), entry)
+    org_keys = [_alias_key(folded(a)) for o in organisations for a in o.aliases]
+    kind_keys = [_alias_key(folded(a)) for k in kinds for a in k.aliases]
+    exact_keys = [_alias_key(plain(a)) for e in (*kinds, *organisations) for a in e.exact]
     return _Compiled(
         kinds={kind.key: kind for kind in kinds},
         organisations={organisation.key: organisation for organisation in organisations},
         folded=folded_aliases,
         exact=exact_aliases,
         by_name={_name_key(folded(a)): o for o in organisations for a in (o.label, *o.aliases)},
-        org_pattern=_alternation(_alias_key(folded(a)) for o in organisations for a in o.aliases),
-        kind_pattern=_alternation(_alias_key(folded(a)) for k in kinds for a in k.aliases),
-        exact_pattern=_alternation(_alias_key(plain(a)) for e in (*kinds, *organisations) for a in e.exact),
+        org_pattern=_alternation(org_keys),
+        kind_pattern=_alternation(kind_keys),
+        exact_pattern=_alternation(exact_keys),
         self_pattern=_alternation(folded(word) for word in self_words),
+        org_words=_keywords(org_keys),
+        kind_words=_keywords(kind_keys),
+        exact_words=_keywords(map(folded, exact_keys)),
     )
+
+
+_RUN = re.compile(r"[^\W_]+")
+
+
+def _spelled(text: str) -> str:
+    """A folded text with the letters the patterns take for others written as those: œ (an alias pattern
+    matches it for "oe"), ı and ſ (the case-insensitive cue regex matches them for i and s)."""
+    return text.replace("œ", "oe").replace("ı", "i").replace("ſ", "s")
+
+
+def _text_words(folded_text: str) -> frozenset[str]:
+    """The words of a folded text, spelled as keywords are (see :func:`_keywords`)."""
+    return frozenset(_RUN.findall(_spelled(folded_text)))
+
+
+def _keywords(phrases: Iterable[str]) -> frozenset[str] | None:
+    """One word of each folded phrase (alias or cue), its longest: any match of a phrase holds that word
+    whole (words are matched whole, between non-word characters), so a text whose words include none of
+    them has no match and need not be scanned. None when a phrase has no such word ("et" does not count:
+    "&" may write it)."""
+    found: set[str] = set()
+    for phrase in phrases:
+        words = [word for word in _RUN.findall(_spelled(phrase)) if word != "et"]
+        if not words:
+            return None
+        found.add(max(words, key=len))
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -408,12 +447,13 @@ def _read_name(text: _Text, start: int, end: int, gazetteer: Gazetteer) -> str:
 
 @dataclass(frozen=True)
 class _Text:
-    """One field's text and its two folded copies (same length)."""
+    """One field's text, its two folded copies (same length) and the words of the folded one."""
 
     original: str
     plain: str
     folded: str
     field: str
+    words: frozenset[str]
 
 
 def _mention(
@@ -435,10 +475,21 @@ def _organisation_mention(text: _Text, start: int, end: int, organisation: Organ
     )
 
 
+def _matches(
+    pattern: re.Pattern[str], keywords: frozenset[str] | None, source: str, text: _Text
+) -> Iterable[re.Match[str]]:
+    """``pattern.finditer(source)``, without the scan when the text has none of the pattern's ``keywords``
+    (most texts name no alias: a set look-up costs far less than a regex scan)."""
+    if keywords is not None and keywords.isdisjoint(text.words):
+        return ()
+    return pattern.finditer(source)
+
+
 def _exact(text: _Text, gazetteer: Gazetteer) -> list[re.Match[str]]:
     """The exact-case aliases (of kinds and organisations) in the text."""
-    pattern = gazetteer.compiled.exact_pattern
-    return list(pattern.finditer(text.plain)) if pattern is not None else []
+    index = gazetteer.compiled
+    pattern = index.exact_pattern
+    return list(_matches(pattern, index.exact_words, text.plain, text)) if pattern is not None else []
 
 
 def _gazetteer_names(
@@ -447,13 +498,17 @@ def _gazetteer_names(
     """Aliases of named organisations (case-insensitive, then the few exact-case ones: ``exact``, the
     matches of :func:`_exact`, when already found)."""
     index = gazetteer.compiled
-    for pattern, source, table in (
-        (index.org_pattern, text.folded, index.folded),
-        (index.exact_pattern, text.plain, index.exact),
+    for pattern, keywords, source, table in (
+        (index.org_pattern, index.org_words, text.folded, index.folded),
+        (index.exact_pattern, index.exact_words, text.plain, index.exact),
     ):
         if pattern is None:
             continue
-        found = exact if exact is not None and pattern is index.exact_pattern else pattern.finditer(source)
+        found = (
+            exact
+            if exact is not None and pattern is index.exact_pattern
+            else _matches(pattern, keywords, source, text)
+        )
         for match in found:
             entry = table.get(_alias_key(match.group()))
             if isinstance(entry, Organisation):
@@ -464,13 +519,17 @@ def _kinds(text: _Text, gazetteer: Gazetteer, exact: list[re.Match[str]] | None 
     """Kinds, with the name or place that follows them when there is one (``exact``: see
     :func:`_gazetteer_names`)."""
     index = gazetteer.compiled
-    for pattern, source, table in (
-        (index.kind_pattern, text.folded, index.folded),
-        (index.exact_pattern, text.plain, index.exact),
+    for pattern, keywords, source, table in (
+        (index.kind_pattern, index.kind_words, text.folded, index.folded),
+        (index.exact_pattern, index.exact_words, text.plain, index.exact),
     ):
         if pattern is None:
             continue
-        found = exact if exact is not None and pattern is index.exact_pattern else pattern.finditer(source)
+        found = (
+            exact
+            if exact is not None and pattern is index.exact_pattern
+            else _matches(pattern, keywords, source, text)
+        )
         for match in found:
             kind = table.get(_alias_key(match.group()))
             if isinstance(kind, Kind):
@@ -543,17 +602,32 @@ def _kind_mention(text: _Text, start: int, end: int, kind: Kind, gazetteer: Gaze
     return _mention(text, start, end, key=kind.key, label=kind.label, kind=kind.key, scope=scope, rule="kind")
 
 
+_CUES = (
+    "en partenariat avec",
+    "partenariat avec",
+    "en lien avec",
+    "en collaboration avec",
+    "avec",
+    "porte par",
+    "soutenu par",
+    "finance par",
+    "soutien de",
+)
 #: Cue words (any case), then a lower-case article: a capitalised one ("avec La Poste") is the name's.
 _CUE = re.compile(
-    r"(?<!\w)(?i:en[ \t]+partenariat[ \t]+avec|partenariat[ \t]+avec|en[ \t]+lien[ \t]+avec"
-    r"|en[ \t]+collaboration[ \t]+avec|avec|porte[ \t]+par|soutenu[ \t]+par|finance[ \t]+par"
-    r"|soutien[ \t]+de)[ \t]+(?:(?:le|la|les|du|des)[ \t]+|l'[ \t]*)?"
+    r"(?<!\w)(?i:"
+    + "|".join(cue.replace(" ", r"[ \t]+") for cue in _CUES)
+    + r")[ \t]+(?:(?:le|la|les|du|des)[ \t]+|l'[ \t]*)?"
 )
+#: A word of each cue: a text with none of them has no cue (see :func:`_keywords`).
+_CUE_WORDS = _keywords(_CUES)
 _QUOTED = re.compile(r"[«“\"][ \t]*(?P<name>[A-Z][^«»“”\"\n]{1,80}?)[ \t]*[»”\"]")
 
 
 def _cue_names(text: _Text, gazetteer: Gazetteer) -> Iterable[Mention]:
     """A quoted name, or two capitalised words or more, right after "en partenariat avec" and the like."""
+    if _CUE_WORDS is not None and _CUE_WORDS.isdisjoint(text.words):
+        return
     for cue in _CUE.finditer(text.plain):
         if _shouted(text.plain, cue.start()):
             continue
@@ -632,6 +706,10 @@ def _shouted(text: str, position: int) -> bool:
 
 
 def _shouted_line(line: str) -> bool:
+    # Most lines answer at once: when the ASCII lower-case letters alone are over 40% of the line, capitals
+    # cannot be 60% of its letters (the full count reads every character twice).
+    if 5 * sum(map(line.count, string.ascii_lowercase)) > 2 * len(line):
+        return False
     letters = "".join(filter(str.isalpha, line))
     return len(letters) >= 8 and sum(map(str.isupper, letters)) > 0.6 * len(letters)
 
@@ -677,7 +755,8 @@ def find_mentions(text: str | None, field: str, gazetteer: Gazetteer | None = No
         return []
     gazetteer = gazetteer or load_gazetteer()
     plain_text = plain(text)
-    source = _Text(text, plain_text, _folded_from_plain(text, plain_text), field)
+    folded_text = _folded_from_plain(text, plain_text)
+    source = _Text(text, plain_text, folded_text, field, _text_words(folded_text))
     exact = _exact(source, gazetteer)
     candidates = [
         *_gazetteer_names(source, gazetteer, exact),
@@ -693,8 +772,13 @@ def find_mentions(text: str | None, field: str, gazetteer: Gazetteer | None = No
 _GENERIC_WORDS = frozenset(("de", "du", "des", "la", "le", "les", "l", "d", "et", "a", "en", "sur"))
 
 
-def _words(text: str) -> set[str]:
-    return {word for word in slug(text, max_length=0).split("-") if word and word not in _GENERIC_WORDS}
+@lru_cache(maxsize=1 << 14)
+def _words(text: str) -> frozenset[str]:
+    """The significant words of a name (slugged once each: structure names, titles and mentions come back
+    from fiche to fiche)."""
+    return frozenset(
+        word for word in slug(text, max_length=0).split("-") if word and word not in _GENERIC_WORDS
+    )
 
 
 def _is_own_service(mention: Mention, title: str) -> bool:
