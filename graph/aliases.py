@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .iris import slug
 
@@ -29,10 +30,12 @@ def _singular(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 14)
 def spelling_key(text: str) -> str:
     """The key of a spelling: its slug (case, accents and punctuation aside), each word made singular.
 
-    "Familles", "famille" and "FAMILLE" share a key; so do "Ateliers cuisine" and "atelier cuisine".
+    "Familles", "famille" and "FAMILLE" share a key; so do "Ateliers cuisine" and "atelier cuisine". The
+    same few values come back with every fiche: each is keyed once (a bounded memo).
     """
     return "-".join(_singular(word) for word in slug(text, max_length=0).split("-") if word)
 

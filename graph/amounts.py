@@ -466,6 +466,7 @@ _UNFIXED = re.compile(
 _BARE = re.compile(rf"^\s*(?:budget\s*(?:de|:)?\s*)?(?P<approx>environ\s*)?(?P<n>{_NUM})\s*(?:\.\s*)?$")
 
 
+@lru_cache(maxsize=1 << 12)  # a budget text may come back word for word in other fiches: read once
 def read_budget(text: str | None) -> Budget:
     """What the "Ressources financières" text says in euros (see the module's docstring for the rules).
 
@@ -1144,6 +1145,7 @@ def _flags(count: Count) -> str:
 _BARE_COUNT = re.compile(rf"^\s*(?:environ\s+)?(?:{_PN}|(?:{_PN})\s*(?:a|-|–)\s*(?:{_PN}))\s*(?:\.\s*)?$")
 
 
+@lru_cache(maxsize=1 << 12)  # a head-count text may come back word for word in other fiches: read once
 def read_people(text: str | None) -> People:
     """Head-counts by kind from the "Nombre de personnes" text (see the module's docstring for the rules).
 

@@ -170,6 +170,8 @@ class Mapper:
     doubts: list[Problem] = field(default_factory=list)
     #: (record key, value) -> whether no reviewed scheme holds it (memo of :meth:`spelling_keys`).
     _unreviewed_values: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
+    #: Département as written -> its node and triples (memo of :meth:`departement`).
+    _departements: dict[str, tuple[ox.NamedNode, list[ox.Triple]]] = field(default_factory=dict, repr=False)
 
     @property
     def base(self) -> str:
@@ -264,7 +266,14 @@ class Mapper:
         return ox.NamedNode(f"{self.base}territoire/departement/{dep.code.lower()}")
 
     def departement(self, text: str) -> tuple[ox.NamedNode, list[ox.Triple]]:
-        """The département as a place of the graph keyed by its INSEE code, linked to INSEE's IRI."""
+        """The département as a place of the graph keyed by its INSEE code, linked to INSEE's IRI (made once
+        per spelling: every fiche and every commune read asks for one)."""
+        found = self._departements.get(text)
+        if found is None:
+            found = self._departements[text] = self._departement(text)
+        return found
+
+    def _departement(self, text: str) -> tuple[ox.NamedNode, list[ox.Triple]]:
         dep = find_departement(text)
         assert dep is not None
         node = self.departement_node(dep)
