@@ -155,8 +155,22 @@ def corpus(fiches: int, seed: int, folder: Path) -> Path:
     return path
 
 
-def _tree_rss(root: int) -> int:
-    """Resident memory (bytes) of ``root`` and all its descendants, read from /proc."""
+def _pss(pid: int) -> int:
+    """Proportional set size (bytes): the process's resident memory with each page shared by forked
+    processes counted once over them all, so that a tree's sum is the memory it really holds."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory(root: int) -> tuple[int, int]:
+    """Resident memory (bytes) of ``root`` and all its descendants, read from /proc: the sum of their RSS
+    (pages shared after a fork counted in each process) and the sum of their PSS (counted once)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -170,12 +184,13 @@ def _tree_rss(root: int) -> int:
         pid, parent = int(entry), int(fields[1])
         children.setdefault(parent, []).append(pid)
         rss[pid] = int(fields[21]) * resource.getpagesize()
-    total, todo = 0, [root]
+    total, proportional, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        proportional += _pss(pid)
         todo.extend(children.get(pid, ()))
-    return total
+    return total, proportional
 
 
 def run_once(args: argparse.Namespace, export: Path, out: Path, report: Path) -> dict:
@@ -206,7 +221,7 @@ def run_once(args: argparse.Namespace, export: Path, out: Path, report: Path) ->
         str(out),
         *(() if args.validate else ("--no-validate",)),
     ]
-    samples: list[tuple[float, int]] = []  # (time, RSS of the process tree)
+    samples: list[tuple[float, int, int]] = []  # (time, RSS and PSS of the process tree)
     load_before = os.getloadavg()
     started = time.perf_counter()
     child = subprocess.Popen(
@@ -216,7 +231,7 @@ def run_once(args: argparse.Namespace, export: Path, out: Path, report: Path) ->
     reader = threading.Thread(target=lambda: stderr.extend(child.stderr), daemon=True)
     reader.start()
     while child.poll() is None:
-        samples.append((time.time(), _tree_rss(child.pid)))
+        samples.append((time.time(), *_tree_memory(child.pid)))
         time.sleep(0.1)
     wall = time.perf_counter() - started
     reader.join()
@@ -232,21 +247,24 @@ def run_once(args: argparse.Namespace, export: Path, out: Path, report: Path) ->
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "tree_cpu_s": usage.ru_utime + usage.ru_stime,
         "max_rss_mb": usage.ru_maxrss / 1024,
-        "peak_tree_mb": max((rss for _, rss in samples), default=0) / 2**20,
+        "peak_tree_mb": max((rss for _, rss, _ in samples), default=0) / 2**20,
+        "peak_tree_pss_mb": max((pss for _, _, pss in samples), default=0) / 2**20,
         "phases": phases,
         "summary": [line.rstrip() for line in stderr if line.startswith(("files:", "SHACL", "wrote"))],
     }
 
 
-def tree_peaks(phases: list[dict], samples: list[tuple[float, int]]) -> None:
-    """Give each top-level phase the largest RSS of the process tree sampled while it ran
-    (``tree_peak_mb``): the memory a phase holds shows where the build's peak grows with the corpus."""
+def tree_peaks(phases: list[dict], samples: list[tuple[float, int, int]]) -> None:
+    """Give each top-level phase the largest RSS and PSS of the process tree sampled while it ran
+    (``tree_peak_mb``, ``tree_peak_pss_mb``): the memory a phase holds shows where the build's peak grows
+    with the corpus."""
     started = samples[0][0] if samples else 0.0
     for phase in phases:
         if phase["phase"].startswith(" ") or "ended" not in phase:
             continue
-        during = [rss for moment, rss in samples if started <= moment <= phase["ended"]]
-        phase["tree_peak_mb"] = max(during, default=0) / 2**20
+        during = [(rss, pss) for moment, rss, pss in samples if started <= moment <= phase["ended"]]
+        phase["tree_peak_mb"] = max((rss for rss, _ in during), default=0) / 2**20
+        phase["tree_peak_pss_mb"] = max((pss for _, pss in during), default=0) / 2**20
         started = phase["ended"]
 
 
@@ -311,7 +329,8 @@ def main() -> None:
     print(f"wall: best {min(walls):.1f} s, median {statistics.median(walls):.1f} s over {len(walls)} run(s)")
     print(
         f"peak memory: largest process {max(r['max_rss_mb'] for r in runs):.0f} MB, "
-        f"process tree {max(r['peak_tree_mb'] for r in runs):.0f} MB"
+        f"process tree {max(r['peak_tree_mb'] for r in runs):.0f} MB (RSS summed; PSS, pages shared "
+        f"by forked processes counted once: {max(r['peak_tree_pss_mb'] for r in runs):.0f} MB)"
     )
     print(
         f"CPU (whole process tree, last run): {last['tree_cpu_s']:.1f} s; load average (1 min) "
@@ -326,7 +345,10 @@ def main() -> None:
             continue
         cell = f"   tree {tree:8.1f} s" if tree is not None else ""
         if "main_peak_mb" in phase and "tree_peak_mb" in phase:
-            cell += f"   main {phase['main_peak_mb']:6.0f} MB   tree {phase['tree_peak_mb']:6.0f} MB"
+            cell += (
+                f"   main {phase['main_peak_mb']:6.0f} MB   tree {phase['tree_peak_mb']:6.0f} MB"
+                f" (PSS {phase['tree_peak_pss_mb']:.0f})"
+            )
         print(f"  {phase['phase']:<44} {phase['seconds']:8.1f} s   CPU {phase['cpu']:8.1f} s{cell}")
     ends = [phase for phase in last["phases"] if phase["phase"] == "(end)"]
     tops = [phase for phase in last["phases"] if "tree_cpu" in phase and not phase["phase"].startswith(" ")]
