@@ -15,6 +15,7 @@ unchanged instead of mapping them again. The files are the same, byte for byte, 
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
@@ -543,7 +544,11 @@ def _map_records(
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         initargs = (mapper.vocabulary.base_iri, mapper.spellings.counts)
+        # What the workers inherit stays shared with this process only if their garbage collector never
+        # writes to it: frozen objects are not visited (the first pass's records, the gazetteers).
+        gc.freeze()
         with context.Pool(processes, initializer=_start_worker, initargs=initargs) as pool:
+            gc.unfreeze()
             pending: deque[tuple[list[_Decided], Any]] = deque()
             for chunk in _chunks(decided(), CHUNK):
                 tasks = [item.task for item in chunk if item.task is not None]
