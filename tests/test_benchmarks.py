@@ -97,6 +97,8 @@ def test_quick_run_measures_ours_with_positive_figures(quick: tuple[dict, Path, 
     assert build["status"] == "ok"
     assert build["seconds"] > 0 and build["fiches_per_s"] > 0 and build["triples_per_s"] > 0
     assert build["peak_rss_bytes"] > 0 and build["peak_tree_rss_bytes"] >= build["peak_rss_bytes"]
+    # Shared pages counted once: never more than the summed RSS.
+    assert 0 < build["peak_tree_pss_bytes"] <= build["peak_tree_rss_bytes"]
     served = size["query"]["served"]
     assert served["status"] == "ok" and served["server"]["seconds"] > 0
     assert len(served["questions"]) >= 15
