@@ -26,7 +26,6 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -41,13 +40,16 @@ from .downloads import BY_NAME, CHECKSUMS
 from .dump import (
     BlockSink,
     GzipSink,
+    ProcessSink,
     SortedNTriples,
     atomic_write,
     holds_blank_node,
     ntriples_line,
     write_checksums,
     write_jsonld,
+    write_jsonld_blocks,
     write_turtle,
+    write_turtle_blocks,
 )
 from .export import Problem
 from .iris import DEFAULT_BASE_IRI
@@ -341,30 +343,34 @@ def build_dataset(
     _report_unreviewed(mapper, report)
     del first
 
-    store_sink = StoreSink(out / STORE)
-    with phase("graph.nt, graph.nt.gz, store"):
-        result.triples = triples.write(out / NTRIPLES, sinks=[GzipSink(out / NTRIPLES_GZ), store_sink])
-        if store_sink.reload:
-            load_store(out / NTRIPLES, out / STORE)
-    if on_graph is not None:
-        on_graph(out / NTRIPLES, out / STORE, vocabulary.base_iri, result.triples)
+    processes = workers if workers is not None else (cores if triples.added >= PARALLEL_TRIPLES else 0)
+    # Large graphs: Turtle and JSON-LD are written by worker processes from the blocks of the sorted
+    # dump as it is written, beside the gzip copy and the store, rather than after them.
+    dumps = (
+        [ProcessSink(write_jsonld_blocks, out / JSONLD), ProcessSink(write_turtle_blocks, out / TURTLE)]
+        if processes > 1
+        else []
+    )
+    try:
+        store_sink = StoreSink(out / STORE)
+        with phase("graph.nt, graph.nt.gz, store"):
+            sinks = [*dumps, GzipSink(out / NTRIPLES_GZ), store_sink]
+            result.triples = triples.write(out / NTRIPLES, sinks=sinks)
+            if store_sink.reload:
+                load_store(out / NTRIPLES, out / STORE)
+        if on_graph is not None:
+            on_graph(out / NTRIPLES, out / STORE, vocabulary.base_iri, result.triples)
 
-    processes = workers if workers is not None else (cores if result.triples >= PARALLEL_TRIPLES else 0)
-    with phase("graph.ttl, graph.jsonld, tables"):
-        if processes > 1:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(2, mp_context=context) as pool:
-                dumps: list[Future] = [
-                    pool.submit(_timed, "graph.jsonld", write_jsonld, out / NTRIPLES, out / JSONLD),
-                    pool.submit(_timed, "graph.ttl", write_turtle, out / NTRIPLES, out / TURTLE),
-                ]
-                _write_tables(out, vocabulary.base_iri)
-                for done in dumps:
-                    _log_timed(done.result())
-        else:
-            write_turtle(out / NTRIPLES, out / TURTLE)
-            write_jsonld(out / NTRIPLES, out / JSONLD)
+        with phase("graph.ttl, graph.jsonld, tables"):
             _write_tables(out, vocabulary.base_iri)
+            for dump in dumps:
+                _log_timed(dump.wait(out / NTRIPLES))
+            if not dumps:
+                write_turtle(out / NTRIPLES, out / TURTLE)
+                write_jsonld(out / NTRIPLES, out / JSONLD)
+    finally:
+        for dump in dumps:
+            dump.stop()
     with phase("checksums, description"):
         write_checksums(out, [name for name in BY_NAME if name != CHECKSUMS and (out / name).is_file()])
         store = ox.Store.read_only(str(out / STORE))
@@ -381,13 +387,6 @@ def _write_tables(out: Path, base_iri: str) -> None:
     store = ox.Store.read_only(str(out / STORE))
     write_tables(store, out, base_iri)
     del store
-
-
-def _timed(name: str, work: Callable[..., None], *args: Path) -> tuple[str, float, float]:
-    """Run ``work(*args)`` (in a worker process); its name, wall and CPU seconds."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    work(*args)
-    return name, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def _log_timed(timed: tuple[str, float, float]) -> None:

@@ -10,18 +10,24 @@ publishes the same bytes and the same digests.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import heapq
 import json
+import multiprocessing
 import os
 import queue
 import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import IO
 
@@ -79,9 +85,13 @@ class SortedNTriples:
         self.buffer: list[str] = []
         self.runs: list[Path] = []
         self.spill_dir = tempfile.TemporaryDirectory(prefix="maillage-sort-")
+        #: Lines added so far, duplicates included: what the dump will hold, at most.
+        self.added = 0
 
     def add(self, triples: Iterable[ox.Triple]) -> None:
+        before = len(self.buffer)
         self.buffer.extend(ntriples_line(triple) for triple in triples)
+        self.added += len(self.buffer) - before
         if len(self.buffer) >= self.run_lines:
             self._spill()
 
@@ -91,7 +101,9 @@ class SortedNTriples:
         Only the line feed ends a line: Oxigraph writes U+2028, U+2029 or U+0085 unescaped inside a
         literal, where ``str.splitlines`` would cut the triple.
         """
-        self.buffer.extend(_LINES.findall(text))
+        lines = _LINES.findall(text)
+        self.buffer.extend(lines)
+        self.added += len(lines)
         if len(self.buffer) >= self.run_lines:
             self._spill()
 
@@ -225,6 +237,96 @@ class GzipSink(BlockSink):
         self._stack.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
+#: A dump written from blocks: Turtle or JSON-LD (:func:`write_turtle_blocks`, :func:`write_jsonld_blocks`).
+BlockWriter = Callable[[Iterable[bytes], Path], None]
+
+
+class ProcessSink(BlockSink):
+    """A dump written from the blocks by a worker process, fed through a pipe as the sorted N-Triples
+    are written: its CPU runs beside the merge, the gzip copy and the store's loading, on another core,
+    rather than after them.
+
+    A block holding a blank node (never in the build's own graph) is still passed on, and :meth:`wait`
+    then writes the dump again from the whole file, to which the node's label is scoped.
+    """
+
+    def __init__(self, writer: BlockWriter, target: Path) -> None:
+        super().__init__()
+        self.writer, self.target = writer, target
+        self.blank = False
+        self._process: BaseProcess | None = None
+
+    def open(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        blocks, self._blocks = context.Pipe(duplex=False)
+        self._outcome, outcome = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_write_blocks, args=(self.writer, self.target, blocks, outcome), daemon=True
+        )
+        self._process.start()
+        blocks.close()
+        outcome.close()
+
+    def consume(self, block: bytes) -> None:
+        self.blank = self.blank or b"_:" in block
+        try:
+            self._blocks.send_bytes(block)
+        except BrokenPipeError:
+            raise RuntimeError(self._failure()) from None
+
+    def close(self) -> None:
+        self._blocks.close()  # the end of the dump: the worker finishes writing
+
+    def abort(self) -> None:
+        self._blocks.close()
+        self.stop()
+
+    def wait(self, ntriples: Path) -> tuple[str, float, float]:
+        """Wait for the worker to write the dump; its file name, wall and CPU seconds."""
+        try:
+            outcome = self._outcome.recv()
+        except EOFError:
+            outcome = None
+        self.stop()
+        if not isinstance(outcome, tuple):
+            raise RuntimeError(self._failure(outcome))
+        if self.blank:
+            self.writer([ntriples.read_bytes()], self.target)
+        return outcome
+
+    def stop(self) -> None:
+        """End the worker (whatever it is doing) and wait for it."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+            self._process = None
+
+    def _failure(self, outcome: object = None) -> str:
+        if outcome is None:
+            with contextlib.suppress(EOFError, OSError):
+                outcome = self._outcome.recv()
+        return f"writing {self.target.name} failed in its worker process: {outcome or 'it ended'}"
+
+
+def _write_blocks(writer: BlockWriter, target: Path, blocks: Connection, outcome: Connection) -> None:
+    """In the worker process: the dump from the blocks received, then its name and timings (or the error)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+
+    def received() -> Iterator[bytes]:
+        while True:
+            try:
+                yield blocks.recv_bytes()
+            except EOFError:
+                return
+
+    try:
+        writer(received(), target)
+    except BaseException:
+        outcome.send(traceback.format_exc())
+        raise
+    outcome.send((target.name, time.perf_counter() - wall, time.process_time() - cpu))
+
+
 def _deterministic_gzip(out: IO[bytes]) -> gzip.GzipFile:
     """A gzip stream whose header holds no time and no file name: the bytes depend on the content only.
 
@@ -274,8 +376,20 @@ def read_ntriples(path: Path) -> Iterator[ox.Triple]:
 
 def write_turtle(ntriples: Path, path: Path) -> None:
     """Turtle with the project's prefixes, in the sorted order of the N-Triples dump."""
+    _write_turtle_triples(read_ntriples(ntriples), path)
+
+
+def write_turtle_blocks(blocks: Iterable[bytes], path: Path) -> None:
+    """:func:`write_turtle` of the dump's bytes given in blocks of whole lines, as they are written (a
+    blank node's label is scoped to its block: see :class:`ProcessSink`)."""
+    _write_turtle_triples(
+        (quad.triple for block in blocks for quad in ox.parse(block, format=ox.RdfFormat.N_TRIPLES)), path
+    )
+
+
+def _write_turtle_triples(triples: Iterable[ox.Triple], path: Path) -> None:
     with atomic_write(path, "wb") as out:
-        ox.serialize(read_ntriples(ntriples), out, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        ox.serialize(triples, out, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def load_context() -> dict:
@@ -292,6 +406,15 @@ def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, block_
     once per shape of node and fills the answer in for every node of that shape. Memory stays flat; the
     bytes are those ``jsonld.compact`` gives.
     """
+    if holds_blank_node(ntriples, block_size):  # its label is scoped to the file: one block
+        write_jsonld_blocks([ntriples.read_bytes()], path, context)
+    else:
+        write_jsonld_blocks(_file_chunks(ntriples, block_size), path, context)
+
+
+def write_jsonld_blocks(chunks: Iterable[bytes], path: Path, context: dict | None = None) -> None:
+    """:func:`write_jsonld` of the dump's bytes given in chunks, as they are written (cut anywhere; a
+    blank node's label is scoped to the block of whole subjects it falls in: see :class:`ProcessSink`)."""
     context = context if context is not None else load_context()
     compactor = NodeCompactor(context)
     with atomic_write(path) as out:
@@ -299,7 +422,7 @@ def write_jsonld(ntriples: Path, path: Path, context: dict | None = None, block_
         json.dump(context["@context"], out, ensure_ascii=False, sort_keys=True, indent=1)
         out.write(',\n"@graph": [')
         separator = "\n"
-        for block in _subject_blocks(ntriples, block_size):
+        for block in _subject_blocks(chunks):
             quads = ox.parse(block, format=ox.RdfFormat.N_TRIPLES)
             expanded = json.loads(ox.serialize(quads, format=ox.RdfFormat.JSON_LD))
             for node in compactor.nodes_json([_types_as_keyword(node) for node in expanded]):
@@ -321,34 +444,35 @@ def holds_blank_node(ntriples: Path, block_size: int = 8 << 20) -> bool:
     return False
 
 
-def _subject_blocks(ntriples: Path, block_size: int) -> Iterator[bytes]:
-    """The lines of a sorted N-Triples file in blocks of about ``block_size`` bytes, each subject's lines
-    in one block (a block ends where a subject's lines begin). A file holding a blank node, whose label
-    is scoped to the file, comes as one block."""
-    if holds_blank_node(ntriples, block_size):
-        yield ntriples.read_bytes()
-        return
-    with ntriples.open("rb") as handle:
-        rest = b""
-        while chunk := handle.read(block_size):
-            chunk = rest + chunk
-            end = chunk.rfind(b"\n") + 1
-            if not end:  # one line longer than a block: read on
-                rest = chunk
-                continue
-            last = chunk.rfind(b"\n", 0, end - 1) + 1  # the last whole line's start
-            subject = chunk[last : chunk.index(b" ", last) + 1]
-            # The sorted file keeps a subject's lines together: its first line starts the next block.
-            first = last
-            while first and chunk.startswith(subject, chunk.rfind(b"\n", 0, first - 1) + 1):
-                first = chunk.rfind(b"\n", 0, first - 1) + 1
-            if first:
-                yield chunk[:first]
-                rest = chunk[first:]
-            else:  # one subject fills the block: read on
-                rest = chunk
-        if rest:
-            yield rest
+def _file_chunks(path: Path, size: int) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def _subject_blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of sorted N-Triples given in chunks (cut anywhere) as blocks of about a chunk's size,
+    each subject's lines in one block (a block ends where a subject's lines begin)."""
+    rest = b""
+    for chunk in chunks:
+        chunk = rest + chunk
+        end = chunk.rfind(b"\n") + 1
+        if not end:  # one line longer than a chunk: read on
+            rest = chunk
+            continue
+        last = chunk.rfind(b"\n", 0, end - 1) + 1  # the last whole line's start
+        subject = chunk[last : chunk.index(b" ", last) + 1]
+        # The sorted file keeps a subject's lines together: its first line starts the next block.
+        first = last
+        while first and chunk.startswith(subject, chunk.rfind(b"\n", 0, first - 1) + 1):
+            first = chunk.rfind(b"\n", 0, first - 1) + 1
+        if first:
+            yield chunk[:first]
+            rest = chunk[first:]
+        else:  # one subject fills the chunk: read on
+            rest = chunk
+    if rest:
+        yield rest
 
 
 #: Marks a slot of a shape: a character of Unicode's private use area, the slot's number, another one.

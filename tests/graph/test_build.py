@@ -150,6 +150,17 @@ def test_two_builds_are_byte_identical(seed: Path, tmp_path: Path) -> None:
     assert "_:" not in (first / NTRIPLES).read_text(encoding="utf-8")
 
 
+def test_worker_processes_write_the_same_files(seed: Path, tmp_path: Path) -> None:
+    """Mapping in worker processes and the Turtle and JSON-LD dumps written by workers from the blocks of
+    the N-Triples dump as it is written: every published file is the one a build in one process writes."""
+    serial, _ = build(fiches_of(seed), tmp_path / "serial", workers=0)
+    parallel, _ = build(fiches_of(seed), tmp_path / "parallel", workers=2)
+    names = sorted(path.name for path in serial.iterdir() if path.is_file() and path.suffix != ".sqlite")
+    assert {"graph.ttl", "graph.jsonld", "graph.nt.gz", "catalogue.ttl", "SHA256SUMS"} <= set(names)
+    for name in names:
+        assert (serial / name).read_bytes() == (parallel / name).read_bytes(), name
+
+
 def test_iris_do_not_depend_on_file_order_or_on_other_fiches(seed: Path, tmp_path: Path) -> None:
     fiches = fiches_of(seed)
     reference = action_iris(build(fiches, tmp_path / "ref")[0])
