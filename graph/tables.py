@@ -22,8 +22,10 @@ from __future__ import annotations
 import csv
 import json
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,51 +60,65 @@ PREFIX rdfs: <{RDFS}>
 PREFIX skos: <{SKOS}>
 PREFIX igeo: <{IGEO}>
 PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX schema: <https://schema.org/>
 """
 
-#: Action property -> key of the action's values (multi-valued columns keep every value).
-ACTION_PROPERTIES = {
-    DCT + "title": "titre",
-    ONTOLOGY + "structureOrganisatrice": "structure",
-    ONTOLOGY + "departement": "departement",
-    ONTOLOGY + "annee": "annee",
-    ONTOLOGY + "statut": "statut",
-    ONTOLOGY + "dimension": "dimensions",
-    ONTOLOGY + "echelleTerritoriale": "echelle_territoriale",
-    ONTOLOGY + "public": "publics",
-    ONTOLOGY + "motCle": "mots_cles",
-    ONTOLOGY + "initiateur": "initiateurs",
-    ONTOLOGY + "typePartenaire": "types_partenaires",
-    DCT + "abstract": "resume",
-    FOAF + "isPrimaryTopicOf": "fiche",
+#: Key of an action's values -> the property path that leads to them: the fiche's fields, the partners the
+#: graph identifies, then what the build read in the texts (graph/enrich.py: exact totals and counts,
+#: bounds, communes). Every value is kept, those of single-valued keys too (see _Action.one).
+ACTION_VALUES = {
+    "titre": "dct:title",
+    "structure": "mlg:structureOrganisatrice",
+    "departement": "mlg:departement",
+    "annee": "mlg:annee",
+    "statut": "mlg:statut",
+    "dimensions": "mlg:dimension",
+    "echelle_territoriale": "mlg:echelleTerritoriale",
+    "publics": "mlg:public",
+    "mots_cles": "mlg:motCle",
+    "initiateurs": "mlg:initiateur",
+    "types_partenaires": "mlg:typePartenaire",
+    "partenaires": "mlg:partenaire",
+    "resume": "dct:abstract",
+    "fiche": "foaf:isPrimaryTopicOf",
+    "budget": "mlg:budget/schema:value",
+    "budget_min": "mlg:budget/schema:minValue",
+    "budget_max": "mlg:budget/schema:maxValue",
+    "professionnels": "mlg:effectifProfessionnels/schema:value",
+    "benevoles": "mlg:effectifBenevoles/schema:value",
+    "communes": "mlg:structureOrganisatrice/mlg:commune",
+    "communes_concernees": "mlg:communeConcernee",
 }
 
-Q_ACTIONS = (
-    PREFIXES
-    + f"""
-SELECT ?action ?property ?value WHERE {{
+
+def _actions_query() -> str:
+    """One row per action, its values as ``key=value`` entries joined by spaces in one cell.
+
+    Turning a term into text costs more than anything else in the store, and it is done per answer row:
+    one row per value (290,000 at 20,000 fiches) would spell the action's IRI each time. So the values are
+    grouped first; '%' then ' ' are escaped in each value so that the cell splits back (_entries). The
+    OPTIONAL keeps an action with no value. Values are IRIs or literals, as the shapes require: Oxigraph
+    leaves a GROUP_CONCAT unbound when one of its terms fails, as STR of a blank node would.
+    """
+    paths = "\n      UNION ".join(
+        f'{{ ?action {path} ?value BIND("{key}" AS ?key) }}' for key, path in ACTION_VALUES.items()
+    )
+    return (
+        PREFIXES
+        + f"""
+SELECT ?action ?entries WHERE {{
   ?action a mlg:Action .
   OPTIONAL {{
-    VALUES ?property {{ {" ".join(f"<{iri}>" for iri in ACTION_PROPERTIES)} }}
-    ?action ?property ?value .
+    SELECT ?action (GROUP_CONCAT(?entry; separator=" ") AS ?entries) WHERE {{
+      {paths}
+      BIND(CONCAT(?key, "=", REPLACE(REPLACE(STR(?value), "%", "%25"), " ", "%20")) AS ?entry)
+    }} GROUP BY ?action
   }}
 }}"""
-)
+    )
 
-# What the build read in the texts (graph/enrich.py): exact totals and counts, bounds, communes (IRIs).
-Q_READINGS = (
-    PREFIXES
-    + """PREFIX schema: <https://schema.org/>
-SELECT ?action ?key ?value WHERE {
-  { ?action mlg:budget/schema:value ?value BIND("budget" AS ?key) }
-  UNION { ?action mlg:budget/schema:minValue ?value BIND("budget_min" AS ?key) }
-  UNION { ?action mlg:budget/schema:maxValue ?value BIND("budget_max" AS ?key) }
-  UNION { ?action mlg:effectifProfessionnels/schema:value ?value BIND("professionnels" AS ?key) }
-  UNION { ?action mlg:effectifBenevoles/schema:value ?value BIND("benevoles" AS ?key) }
-  UNION { ?action mlg:structureOrganisatrice/mlg:commune ?value BIND("communes" AS ?key) }
-  UNION { ?action mlg:communeConcernee ?value BIND("communes_concernees" AS ?key) }
-}"""
-)
+
+Q_ACTIONS = _actions_query()
 
 # The label a person reads: a concept's skos:prefLabel, else the rdfs:label of a structure, territory or
 # partner organisation; French only.
@@ -138,36 +154,26 @@ SELECT ?fiche ?file ?line WHERE {
 }"""
 )
 
-# Structures that organise an action, as structures.csv promises: a structure with none would give a
-# nombre_actions of 0, which its datatype (positiveInteger) rejects.
 Q_STRUCTURES = (
     PREFIXES
     + """
-SELECT ?structure (COUNT(DISTINCT ?action) AS ?actions) (SAMPLE(?dep) AS ?departement) WHERE {
+SELECT ?structure ?departement WHERE {
   ?structure a mlg:Structure .
-  ?action a mlg:Action ; mlg:structureOrganisatrice ?structure .
-  OPTIONAL { ?structure mlg:departement ?dep }
-} GROUP BY ?structure"""
-)
-
-# An organisation is the action's partner of a kind when the action links it (mlg:partenaire) and it is
-# classified under that kind: generic kinds (Commune, Autre…) name no organisation.
-Q_PARTENARIATS = (
-    PREFIXES
-    + """
-SELECT ?action ?kind ?organisation WHERE {
-  ?action a mlg:Action ; mlg:typePartenaire ?kind .
-  OPTIONAL { ?action mlg:partenaire ?organisation . ?organisation org:classification ?kind }
+  OPTIONAL { ?structure mlg:departement ?departement }
 }"""
 )
 
-Q_MOTS_CLES = (
+# The kinds under which the partner organisations are classified, and the keywords no one has reviewed.
+Q_CLASSIFICATIONS = (
     PREFIXES
     + """
-SELECT ?action ?keyword ?unreviewed WHERE {
-  ?action a mlg:Action ; mlg:motCle ?keyword .
-  BIND(EXISTS { ?keyword a mlg:ConceptNonRevu } AS ?unreviewed)
-}"""
+SELECT ?organisation ?kind WHERE { ?organisation org:classification ?kind }"""
+)
+
+Q_UNREVIEWED = (
+    PREFIXES
+    + """
+SELECT ?keyword WHERE { ?keyword a mlg:ConceptNonRevu }"""
 )
 
 
@@ -698,8 +704,13 @@ def _select(store: ox.Store, query: str) -> Iterator[dict[str, ox.Term]]:
         yield {name: solution[name] for name in names if solution[name] is not None}
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold(text: str) -> tuple[str, str]:
-    """Sort key of a French label: accents and case ignored first ("Écologie" before "Famille")."""
+    """Sort key of a French label: accents and case ignored first ("Écologie" before "Famille").
+
+    Cached: the same few thousand labels come back in every row, and decomposing them each time took
+    over a second at 20,000 fiches.
+    """
     stripped = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     return stripped.casefold(), text
 
@@ -715,11 +726,21 @@ def _join(values: Iterable[str], ordered: bool = False) -> str:
     return SEPARATOR.join(kept if ordered else sorted(kept, key=_fold))
 
 
+def _entries(cell: ox.Term | None) -> dict[str, list[str]]:
+    """The values of each key in a cell of Q_ACTIONS: '%20' then '%25' unescaped, the reverse order."""
+    values: dict[str, list[str]] = {}
+    for entry in cell.value.split(" ") if cell is not None and cell.value else ():
+        key, _, value = entry.partition("=")
+        if "%" in value:
+            value = value.replace("%20", " ").replace("%25", "%")
+        values.setdefault(key, []).append(value)
+    return values
+
+
 class _Graph:
     """What the tables need from the store, read with a handful of queries."""
 
     def __init__(self, store: ox.Store) -> None:
-        self.store = store
         ranked: dict[str, tuple[int, str]] = {}
         for row in _select(store, Q_LABELS):
             key = row["resource"].value
@@ -727,26 +748,23 @@ class _Graph:
             if key not in ranked or candidate < ranked[key]:
                 ranked[key] = candidate
         self.labels = {key: label for key, (_, label) in ranked.items()}
-        self.codes: dict[str, str] = {}
-        for row in _select(store, Q_CODES):
-            territory, code = row["territory"].value, row["code"].value
-            self.codes[territory] = min(code, self.codes.get(territory, code))
+        self.codes = _smallest((row["territory"].value, row["code"].value) for row in _select(store, Q_CODES))
         lines: dict[str, set[tuple[str, int]]] = {}
         for row in _select(store, Q_SOURCES):
             lines.setdefault(row["fiche"].value, set()).add((row["file"].value, int(row["line"].value)))
         self.sources = {
             fiche: [f"{file}:{line}" for file, line in sorted(found)] for fiche, found in lines.items()
         }
-        self.actions: dict[str, _Action] = {}
-        for row in _select(store, Q_ACTIONS):
-            action = self.actions.setdefault(row["action"].value, _Action())
-            if "property" in row and "value" in row:
-                key = ACTION_PROPERTIES[row["property"].value]
-                action.values.setdefault(key, []).append(row["value"].value)
-        for row in _select(store, Q_READINGS):
-            if row["action"].value in self.actions:
-                action = self.actions[row["action"].value]
-                action.values.setdefault(row["key"].value, []).append(row["value"].value)
+        self.actions = {action.value: _Action(_entries(cell)) for action, cell in store.query(Q_ACTIONS)}
+        # A structure's département: the smallest if the graph gave it several, which its shapes forbid.
+        self.structures = _smallest(
+            (row["structure"].value, row["departement"].value if "departement" in row else "")
+            for row in _select(store, Q_STRUCTURES)
+        )
+        self.kinds: dict[str, set[str]] = {}
+        for row in _select(store, Q_CLASSIFICATIONS):
+            self.kinds.setdefault(row["organisation"].value, set()).add(row["kind"].value)
+        self.unreviewed = {row["keyword"].value for row in _select(store, Q_UNREVIEWED)}
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri, "")
@@ -756,6 +774,14 @@ class _Graph:
 
     def commune(self, iri: str) -> str:
         return f"{self.label(iri)} ({self.code(iri)})"
+
+
+def _smallest(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The smallest value of each key: one, and always the same, when the graph gives several."""
+    found: dict[str, str] = {}
+    for key, value in pairs:
+        found[key] = min(value, found.get(key, value))
+    return found
 
 
 def _action_rows(graph: _Graph) -> Iterator[list[str]]:
@@ -799,42 +825,50 @@ def _action_rows(graph: _Graph) -> Iterator[list[str]]:
 
 
 def _structure_rows(graph: _Graph) -> Iterator[list[str]]:
-    for row in _select(graph.store, Q_STRUCTURES):
-        iri = row["structure"].value
-        departement = row["departement"].value if "departement" in row else ""
-        yield [iri, graph.label(iri), graph.code(departement), graph.label(departement), row["actions"].value]
+    """The structures that organise an action, as structures.csv promises: a structure with none would
+    give a nombre_actions of 0, which its datatype (positiveInteger) rejects."""
+    organised = Counter(
+        structure
+        for action in graph.actions.values()
+        for structure in set(action.values.get("structure", []))
+    )
+    for iri, departement in graph.structures.items():
+        if count := organised[iri]:
+            yield [iri, graph.label(iri), graph.code(departement), graph.label(departement), str(count)]
 
 
-def _context(graph: _Graph, iri: str) -> tuple[str, str, str]:
+def _context(graph: _Graph, action: _Action) -> tuple[str, str, str]:
     """An action's title, structure and département code, repeated on the rows of the link tables."""
-    action = graph.actions.get(iri, _Action())
     return action.one("titre"), action.one("structure"), graph.code(action.one("departement"))
 
 
 def _partenariat_rows(graph: _Graph) -> Iterator[list[str]]:
-    for row in _select(graph.store, Q_PARTENARIATS):
-        action, kind = row["action"].value, row["kind"].value
-        organisation = row["organisation"].value if "organisation" in row else ""
+    """One row per kind of partner of an action, with each organisation the action links (mlg:partenaire)
+    that is classified under the kind: generic kinds (Commune, Autre…) name no organisation."""
+    for iri, action in graph.actions.items():
         titre, structure, code = _context(graph, action)
-        yield [
-            action,
-            titre,
-            structure,
-            graph.label(structure),
-            kind,
-            graph.label(kind),
-            organisation,
-            graph.label(organisation) if organisation else "",
-            code,
-        ]
+        for kind in action.values.get("types_partenaires", []):
+            named = [o for o in action.values.get("partenaires", []) if kind in graph.kinds.get(o, ())]
+            for organisation in named or [""]:
+                yield [
+                    iri,
+                    titre,
+                    structure,
+                    graph.label(structure),
+                    kind,
+                    graph.label(kind),
+                    organisation,
+                    graph.label(organisation) if organisation else "",
+                    code,
+                ]
 
 
 def _mot_cle_rows(graph: _Graph) -> Iterator[list[str]]:
-    for row in _select(graph.store, Q_MOTS_CLES):
-        action, keyword = row["action"].value, row["keyword"].value
+    for iri, action in graph.actions.items():
         titre, structure, code = _context(graph, action)
-        reviewed = "non" if row["unreviewed"].value == "true" else "oui"
-        yield [action, titre, structure, keyword, graph.label(keyword), reviewed, code]
+        for keyword in action.values.get("mots_cles", []):
+            reviewed = "non" if keyword in graph.unreviewed else "oui"
+            yield [iri, titre, structure, keyword, graph.label(keyword), reviewed, code]
 
 
 def _write_csv(path: Path, header: list[str], rows: Iterable[list[str]]) -> int:

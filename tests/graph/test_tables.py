@@ -545,6 +545,40 @@ def test_a_structure_without_action_is_not_a_row(tmp_path: Path) -> None:
     assert csvw_errors(tmp_path) == []
 
 
+def test_text_that_looks_escaped_reads_back_as_in_the_graph(tmp_path: Path) -> None:
+    """An action's values cross from the store in one cell, '%' and ' ' escaped: text that already looks
+    escaped ("%20", "%25"), runs of spaces, '=' and an empty value come back as the graph has them."""
+    store = ox.Store()
+    action = ox.NamedNode(BASE + "action/31/centre/pourcentages")
+    mlg = "https://w3id.org/maillage/ontologie#"
+    title = " 100%20 de  réussite = %25 ou 50 %% "
+    for predicate, value in (
+        ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(mlg + "Action")),
+        ("http://purl.org/dc/terms/title", ox.Literal(title, language="fr")),
+        ("http://purl.org/dc/terms/abstract", ox.Literal("", language="fr")),
+    ):
+        store.add(ox.Quad(action, ox.NamedNode(predicate), value))
+    write_tables(store, tmp_path, BASE)
+    assert [(row["iri"], row["titre"], row["resume"]) for row in read_rows(tmp_path / ACTIONS)] == [
+        (action.value, title, "")
+    ]
+
+
+def test_an_action_with_no_value_is_still_a_row(tmp_path: Path) -> None:
+    """Every mlg:Action is a row of actions.csv, even one the graph says nothing else about."""
+    store = ox.Store()
+    action = ox.NamedNode(BASE + "action/31/centre/muette")
+    store.add(
+        ox.Quad(
+            action,
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode("https://w3id.org/maillage/ontologie#Action"),
+        )
+    )
+    assert write_tables(store, tmp_path, BASE)[ACTIONS] == 1
+    assert read_raw(tmp_path / ACTIONS)[1] == [action.value] + [""] * (len(header_of(ACTIONS)) - 1)
+
+
 @pytest.mark.slow
 def test_an_empty_export_builds_header_only_tables(tmp_path: Path) -> None:
     """The build of an export with no fiche writes the tables too, header rows only."""
