@@ -279,17 +279,26 @@ class Statistics:
     examples: tuple[str, ...]
 
 
-def _count(store: ox.Store, query: str) -> int:
-    row = next(iter(store.query(query)), None)
-    return int(row["n"].value) if row is not None and row["n"] is not None else 0
+def _counts(store: ox.Store) -> tuple[int, int, int]:
+    """VoID's triples, distinct subjects and distinct objects: one pass over the triples, not three."""
+    query = """SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
+                      (COUNT(DISTINCT ?o) AS ?objects)
+               WHERE { ?s ?p ?o }"""
+    row = next(iter(store.query(query)))
+    return int(row["triples"].value), int(row["subjects"].value), int(row["objects"].value)
 
 
 def _places(store: ox.Store) -> tuple[Place, ...]:
-    """The départements the actions are in (not the places read in texts), with name and INSEE IRI, by IRI."""
+    """The départements the actions are in (not the places read in texts), with name and INSEE IRI, by IRI.
+
+    The actions' départements are gathered first, reading each action once: a FILTER EXISTS per territory
+    went through the actions again for each one (1.9 s against 0.2 s at 20,000 fiches, 6.9 s against
+    0.6 s at 100,000).
+    """
     rows = store.query(
         f"""SELECT ?t ?nom ?insee ?dep WHERE {{
+              {{ SELECT DISTINCT ?t WHERE {{ ?action a <{ONTOLOGY}Action> ; <{ONTOLOGY}departement> ?t }} }}
               ?t a <{ONTOLOGY}Territoire> .
-              FILTER EXISTS {{ ?action a <{ONTOLOGY}Action> ; <{ONTOLOGY}departement> ?t }}
               OPTIONAL {{ ?t <{RDFS}label> ?nom FILTER(LANG(?nom) = "fr" || LANG(?nom) = "") }}
               OPTIONAL {{ ?t <{SKOS}closeMatch> ?insee FILTER(STRSTARTS(STR(?insee), "{INSEE_GEO}")) }}
               BIND(EXISTS {{ ?t a <{IGEO}Departement> }} AS ?dep)
@@ -312,10 +321,13 @@ def _place_key(place: Place) -> tuple[str, str]:
 
 
 def _keywords(store: ox.Store, places: Iterable[Place]) -> tuple[str, ...]:
-    """The French labels of the mots clés the actions use, then the names of the départements."""
+    """The French labels of the mots clés the actions use, then the names of the départements.
+
+    The keywords are gathered before their labels are looked up, once each (as in _places).
+    """
     rows = store.query(
         f"""SELECT DISTINCT ?label WHERE {{
-              ?a a <{ONTOLOGY}Action> ; <{ONTOLOGY}motCle> ?c .
+              {{ SELECT DISTINCT ?c WHERE {{ ?a a <{ONTOLOGY}Action> ; <{ONTOLOGY}motCle> ?c }} }}
               ?c <{SKOS}prefLabel> ?label FILTER(LANG(?label) = "fr")
             }}"""
     )
@@ -387,15 +399,15 @@ def read_facts(folder: Path, store: ox.Store) -> Facts:
 
 def read_statistics(store: ox.Store, base_iri: str) -> Statistics:
     """VoID's counts, classes and properties with their partitions, and a few example resources."""
+    triples, subjects, objects = _counts(store)
     return Statistics(
-        triples=_count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+        triples=triples,
         entities=_entities(store, base_iri),
-        subjects=_count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
-        objects=_count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"),
+        subjects=subjects,
+        objects=objects,
+        # A triple is in the graph once: COUNT(*) counts the distinct instances, without DISTINCT's set.
         classes=_partitions(
-            store,
-            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c",
-            "c",
+            store, "SELECT ?c (COUNT(*) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c", "c"
         ),
         properties=_partitions(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p", "p"),
         examples=_examples(store, base_iri),
