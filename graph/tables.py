@@ -24,6 +24,7 @@ import json
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -91,34 +92,38 @@ ACTION_VALUES = {
 }
 
 
-def _actions_query() -> str:
-    """One row per action, its values as ``key=value`` entries joined by spaces in one cell.
+def _actions_query(actions: Iterable[str]) -> str:
+    """The values of ``actions`` (IRIs), one row per action that has any, as ``key=value`` entries joined
+    by spaces in one cell.
 
     Turning a term into text costs more than anything else in the store, and it is done per answer row:
     one row per value (290,000 at 20,000 fiches) would spell the action's IRI each time. So the values are
-    grouped first; '%' then ' ' are escaped in each value so that the cell splits back (_entries). The
-    OPTIONAL keeps an action with no value. Values are IRIs or literals, as the shapes require: Oxigraph
-    leaves a GROUP_CONCAT unbound when one of its terms fails, as STR of a blank node would.
+    grouped first; '%' then ' ' are escaped in each value so that the cell splits back (_entries). Values
+    are IRIs or literals, as the shapes require: Oxigraph leaves a GROUP_CONCAT unbound when one of its
+    terms fails, as STR of a blank node would.
     """
-    paths = "\n      UNION ".join(
+    paths = "\n    UNION ".join(
         f'{{ ?action {path} ?value BIND("{key}" AS ?key) }}' for key, path in ACTION_VALUES.items()
     )
+    listed = " ".join(str(ox.NamedNode(iri)) for iri in actions)
     return (
         PREFIXES
         + f"""
-SELECT ?action ?entries WHERE {{
-  ?action a mlg:Action .
-  OPTIONAL {{
-    SELECT ?action (GROUP_CONCAT(?entry; separator=" ") AS ?entries) WHERE {{
-      {paths}
-      BIND(CONCAT(?key, "=", REPLACE(REPLACE(STR(?value), "%", "%25"), " ", "%20")) AS ?entry)
-    }} GROUP BY ?action
+SELECT ?action (GROUP_CONCAT(?entry; separator=" ") AS ?entries) WHERE {{
+  VALUES ?action {{ {listed} }}
+  {{
+    {paths}
   }}
-}}"""
+  BIND(CONCAT(?key, "=", REPLACE(REPLACE(STR(?value), "%", "%25"), " ", "%20")) AS ?entry)
+}} GROUP BY ?action"""
     )
 
 
-Q_ACTIONS = _actions_query()
+Q_ACTION_IRIS = PREFIXES + "SELECT ?action WHERE { ?action a mlg:Action }"
+#: Actions read from the store at a time: memory holds a batch's values, not every action's. At 100,000
+#: fiches the tables took 316 MB and 41.7 s of CPU in batches of 2,000, 375 MB and 35.8 s in batches of
+#: 10,000, 1,179 MB and 31.2 s in one (measured on 2026-12-02).
+BATCH = 10_000
 
 # The label a person reads: a concept's skos:prefLabel, else the rdfs:label of a structure, territory or
 # partner organisation; French only.
@@ -726,28 +731,31 @@ def _join(values: Iterable[str], ordered: bool = False) -> str:
     return SEPARATOR.join(kept if ordered else sorted(kept, key=_fold))
 
 
-def _entries(cell: ox.Term | None, shared: dict[str, str]) -> dict[str, list[str]]:
-    """The values of each key in a cell of Q_ACTIONS: '%20' then '%25' unescaped, the reverse order.
-
-    A value met before is the same string object (``shared``): the concepts, structures and places of
-    100,000 actions are a few thousand IRIs, held once instead of once per action (the tables took
-    1.2 GB at 100,000 fiches, measured on 2026-12-02).
-    """
+def _entries(cell: ox.Term | None) -> dict[str, list[str]]:
+    """The values of each key in a cell of :func:`_actions_query`: '%20' then '%25' unescaped, the
+    reverse order."""
     values: dict[str, list[str]] = {}
     for entry in cell.value.split(" ") if cell is not None and cell.value else ():
         key, _, value = entry.partition("=")
         if "%" in value:
             value = value.replace("%20", " ").replace("%25", "%")
-        values.setdefault(key, []).append(shared.setdefault(value, value) if key in _SHARED else value)
+        values.setdefault(key, []).append(value)
     return values
 
 
-#: The keys whose values many actions share (IRIs of concepts, structures, places; years).
-_SHARED = frozenset(ACTION_VALUES) - {"titre", "resume", "fiche"}
+def _actions(store: ox.Store, batch: int) -> Iterator[tuple[str, _Action]]:
+    """Every action with its values, in the order of their IRIs, read ``batch`` actions at a time (an
+    action without values too)."""
+    iris = sorted(action.value for action, in store.query(Q_ACTION_IRIS))
+    for start in range(0, len(iris), batch):
+        part = iris[start : start + batch]
+        cells = {action.value: cell for action, cell in store.query(_actions_query(part))}
+        for iri in part:
+            yield iri, _Action(_entries(cells.get(iri)))
 
 
 class _Graph:
-    """What the tables need from the store, read with a handful of queries."""
+    """What the tables need from the store besides the actions' values, read with a handful of queries."""
 
     def __init__(self, store: ox.Store) -> None:
         ranked: dict[str, tuple[int, str]] = {}
@@ -763,10 +771,6 @@ class _Graph:
             lines.setdefault(row["fiche"].value, set()).add((row["file"].value, int(row["line"].value)))
         self.sources = {
             fiche: [f"{file}:{line}" for file, line in sorted(found)] for fiche, found in lines.items()
-        }
-        shared: dict[str, str] = {}
-        self.actions = {
-            action.value: _Action(_entries(cell, shared)) for action, cell in store.query(Q_ACTIONS)
         }
         # A structure's département: the smallest if the graph gave it several, which its shapes forbid.
         self.structures = _smallest(
@@ -796,54 +800,45 @@ def _smallest(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return found
 
 
-def _action_rows(graph: _Graph) -> Iterator[list[str]]:
-    for iri, action in graph.actions.items():
-        values = action.values
-        structure = action.one("structure")
-        departement = action.one("departement")
-        fiche = action.one("fiche")
-        yield [
-            iri,
-            action.one("titre"),
-            structure,
-            graph.label(structure),
-            graph.code(departement),
-            graph.label(departement),
-            action.one("annee"),
-            _join(graph.label(concept) for concept in values.get("statut", [])),
-            *(
-                _join(graph.label(concept) for concept in values.get(key, []))
-                for key in (
-                    "dimensions",
-                    "echelle_territoriale",
-                    "publics",
-                    "mots_cles",
-                    "initiateurs",
-                    "types_partenaires",
-                )
-            ),
-            action.one("resume"),
-            *(
-                action.one(key)
-                for key in ("budget", "budget_min", "budget_max", "professionnels", "benevoles")
-            ),
-            *(
-                _join(graph.commune(c) for c in values.get(key, []))
-                for key in ("communes", "communes_concernees")
-            ),
-            fiche,
-            _join(graph.sources.get(fiche, []), ordered=True),  # by file, then line number
-        ]
+def _action_row(graph: _Graph, iri: str, action: _Action) -> list[str]:
+    values = action.values
+    structure = action.one("structure")
+    departement = action.one("departement")
+    fiche = action.one("fiche")
+    return [
+        iri,
+        action.one("titre"),
+        structure,
+        graph.label(structure),
+        graph.code(departement),
+        graph.label(departement),
+        action.one("annee"),
+        _join(graph.label(concept) for concept in values.get("statut", [])),
+        *(
+            _join(graph.label(concept) for concept in values.get(key, []))
+            for key in (
+                "dimensions",
+                "echelle_territoriale",
+                "publics",
+                "mots_cles",
+                "initiateurs",
+                "types_partenaires",
+            )
+        ),
+        action.one("resume"),
+        *(action.one(key) for key in ("budget", "budget_min", "budget_max", "professionnels", "benevoles")),
+        *(
+            _join(graph.commune(commune) for commune in values.get(key, []))
+            for key in ("communes", "communes_concernees")
+        ),
+        fiche,
+        _join(graph.sources.get(fiche, []), ordered=True),  # by file, then line number
+    ]
 
 
-def _structure_rows(graph: _Graph) -> Iterator[list[str]]:
-    """The structures that organise an action, as structures.csv promises: a structure with none would
-    give a nombre_actions of 0, which its datatype (positiveInteger) rejects."""
-    organised = Counter(
-        structure
-        for action in graph.actions.values()
-        for structure in set(action.values.get("structure", []))
-    )
+def _structure_rows(graph: _Graph, organised: Counter[str]) -> Iterator[list[str]]:
+    """The structures that organise an action (``organised``: how many), as structures.csv promises: a
+    structure with none would give a nombre_actions of 0, which its datatype (positiveInteger) rejects."""
     for iri, departement in graph.structures.items():
         if count := organised[iri]:
             yield [iri, graph.label(iri), graph.code(departement), graph.label(departement), str(count)]
@@ -854,43 +849,62 @@ def _context(graph: _Graph, action: _Action) -> tuple[str, str, str]:
     return action.one("titre"), action.one("structure"), graph.code(action.one("departement"))
 
 
-def _partenariat_rows(graph: _Graph) -> Iterator[list[str]]:
+def _partenariat_rows(graph: _Graph, iri: str, action: _Action) -> Iterator[list[str]]:
     """One row per kind of partner of an action, with each organisation the action links (mlg:partenaire)
     that is classified under the kind: generic kinds (Commune, Autre…) name no organisation."""
-    for iri, action in graph.actions.items():
-        titre, structure, code = _context(graph, action)
-        for kind in action.values.get("types_partenaires", []):
-            named = [o for o in action.values.get("partenaires", []) if kind in graph.kinds.get(o, ())]
-            for organisation in named or [""]:
-                yield [
-                    iri,
-                    titre,
-                    structure,
-                    graph.label(structure),
-                    kind,
-                    graph.label(kind),
-                    organisation,
-                    graph.label(organisation) if organisation else "",
-                    code,
-                ]
+    titre, structure, code = _context(graph, action)
+    for kind in action.values.get("types_partenaires", []):
+        named = [o for o in action.values.get("partenaires", []) if kind in graph.kinds.get(o, ())]
+        for organisation in named or [""]:
+            yield [
+                iri,
+                titre,
+                structure,
+                graph.label(structure),
+                kind,
+                graph.label(kind),
+                organisation,
+                graph.label(organisation) if organisation else "",
+                code,
+            ]
 
 
-def _mot_cle_rows(graph: _Graph) -> Iterator[list[str]]:
-    for iri, action in graph.actions.items():
-        titre, structure, code = _context(graph, action)
-        for keyword in action.values.get("mots_cles", []):
-            reviewed = "non" if keyword in graph.unreviewed else "oui"
-            yield [iri, titre, structure, keyword, graph.label(keyword), reviewed, code]
+def _mot_cle_rows(graph: _Graph, iri: str, action: _Action) -> Iterator[list[str]]:
+    titre, structure, code = _context(graph, action)
+    for keyword in action.values.get("mots_cles", []):
+        reviewed = "non" if keyword in graph.unreviewed else "oui"
+        yield [iri, titre, structure, keyword, graph.label(keyword), reviewed, code]
+
+
+class _SortedCsv:
+    """A CSV file of sorted, de-duplicated rows under one header row, written as rows come.
+
+    The rows come grouped by their first column, the groups in its order (each action's rows, actions by
+    IRI): sorting each group is sorting the file, without holding it.
+    """
+
+    def __init__(self, stack: ExitStack, path: Path, header: list[str]) -> None:
+        handle = stack.enter_context(atomic_write(path))  # newline="\n": the writer's "\r\n" is kept
+        self._writer = csv.writer(handle, lineterminator="\r\n")
+        self._writer.writerow(header)
+        self.rows = 0
+        self._last: tuple[str, ...] = ()
+
+    def add(self, rows: Iterable[list[str]]) -> None:
+        group = sorted({tuple(row) for row in rows})
+        if group:
+            assert group[0] > self._last, "rows must come grouped by their first column, in its order"
+            self._writer.writerows(group)
+            self.rows += len(group)
+            self._last = group[-1]
 
 
 def _write_csv(path: Path, header: list[str], rows: Iterable[list[str]]) -> int:
     """Sorted, de-duplicated rows under one header row; returns the number of data rows."""
-    ordered = sorted({tuple(row) for row in rows})
-    with atomic_write(path) as handle:  # newline="\n": the writer's "\r\n" reaches the file unchanged
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(ordered)
-    return len(ordered)
+    with ExitStack() as stack:
+        table = _SortedCsv(stack, path, header)
+        table.add(rows)
+    return table.rows
 
 
 def write_tables(store: ox.Store, out: Path, base_iri: str) -> dict[str, int]:
@@ -900,11 +914,21 @@ def write_tables(store: ox.Store, out: Path, base_iri: str) -> dict[str, int]:
     """
     graph = _Graph(store)
     headers = {table.url: table.header for table in TABLES}
+    organised: Counter[str] = Counter()
+    with ExitStack() as stack:
+        actions, partenariats, mots_cles = (
+            _SortedCsv(stack, out / name, headers[name]) for name in (ACTIONS, PARTENARIATS, MOTS_CLES)
+        )
+        for iri, action in _actions(store, BATCH):  # streamed, in the order of the IRIs: memory stays flat
+            actions.add([_action_row(graph, iri, action)])
+            partenariats.add(_partenariat_rows(graph, iri, action))
+            mots_cles.add(_mot_cle_rows(graph, iri, action))
+            organised.update(set(action.values.get("structure", [])))
     counts = {
-        ACTIONS: _write_csv(out / ACTIONS, headers[ACTIONS], _action_rows(graph)),
-        STRUCTURES: _write_csv(out / STRUCTURES, headers[STRUCTURES], _structure_rows(graph)),
-        PARTENARIATS: _write_csv(out / PARTENARIATS, headers[PARTENARIATS], _partenariat_rows(graph)),
-        MOTS_CLES: _write_csv(out / MOTS_CLES, headers[MOTS_CLES], _mot_cle_rows(graph)),
+        ACTIONS: actions.rows,
+        STRUCTURES: _write_csv(out / STRUCTURES, headers[STRUCTURES], _structure_rows(graph, organised)),
+        PARTENARIATS: partenariats.rows,
+        MOTS_CLES: mots_cles.rows,
     }
     with atomic_write(out / METADATA) as handle:
         json.dump(csvw_metadata(base_iri), handle, ensure_ascii=False, indent=2)

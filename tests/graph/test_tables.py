@@ -21,6 +21,7 @@ import pyoxigraph as ox
 import pytest
 from csvw import CSVW, TableGroup
 
+from maillage.graph import tables
 from maillage.graph.build import STORE, build_dataset
 from maillage.graph.export import read_export
 from maillage.graph.record import Fiche
@@ -503,6 +504,18 @@ def test_write_tables_again_gives_the_same_bytes_and_counts(seed_dataset: Path, 
     """Rewriting the tables from the built store reproduces the build's files; the counts are data rows."""
     counts = write_tables(open_store(seed_dataset), tmp_path, BASE)
     assert counts == {name: len(read_raw(tmp_path / name)) - 1 for name in CSV_FILES}
+    assert counts[ACTIONS] == 25
+    for name in (*CSV_FILES, METADATA):
+        assert (tmp_path / name).read_bytes() == (seed_dataset / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("batch", [1, 2, 7])
+def test_tables_read_in_batches_of_actions_are_the_same_bytes(
+    seed_dataset: Path, tmp_path: Path, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The actions are read a batch at a time (memory holds a batch): any batch size, the same files."""
+    monkeypatch.setattr(tables, "BATCH", batch)
+    counts = write_tables(open_store(seed_dataset), tmp_path, BASE)
     assert counts[ACTIONS] == 25
     for name in (*CSV_FILES, METADATA):
         assert (tmp_path / name).read_bytes() == (seed_dataset / name).read_bytes(), name
