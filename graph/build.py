@@ -546,8 +546,11 @@ def _map_records(
         # What the workers inherit stays shared with this process only if their garbage collector never
         # writes to it: frozen objects are not visited (the first pass's records, the gazetteers).
         gc.freeze()
-        with context.Pool(processes, initializer=_start_worker, initargs=initargs) as pool:
+        try:
+            pool = context.Pool(processes, initializer=_start_worker, initargs=initargs)
+        finally:
             gc.unfreeze()
+        with pool:
             pending: deque[tuple[list[_Decided], Any]] = deque()
             for chunk in _chunks(decided(), CHUNK):
                 tasks = [item.task for item in chunk if item.task is not None]

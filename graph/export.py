@@ -510,12 +510,18 @@ def _read_in_spans(name: str, text: Iterable[str], pool: Executor, ahead: int) -
     caller maps the fiches read while the next are being read, and memory stays at a few spans."""
     stray: list[int] = []
     pending: deque[Future] = deque()
+
+    def oldest() -> list[Fiche | Problem]:
+        items, lines = pending.popleft().result()
+        stray.extend(lines)
+        return items
+
     for span in _spans(text, SPAN_LINES):
         pending.append(pool.submit(_read_span, name, *span))
-        while len(pending) > ahead or (pending and span[2] is None):
-            items, lines = pending.popleft().result()
-            yield from items
-            stray += lines
+        if len(pending) > ahead:
+            yield from oldest()
+    while pending:
+        yield from oldest()
     yield from _stray_summary(name, stray)
 
 
